@@ -1,0 +1,38 @@
+//! pg_keyset: keyset (cursor) pagination inside PostgreSQL.
+//!
+//! This crate is the thin SQL layer. The logic worth testing without a server (the cursor codec,
+//! error kinds, value formats) lives in the Postgres-free `keyset_core` crate (`core/`).
+
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+mod api;
+mod error;
+mod sql_value;
+
+#[cfg(any(test, feature = "pg_test"))]
+mod pg_tests;
+
+// `\df+` descriptions. Kept next to the code so they cannot drift from the signatures.
+extension_sql!(
+    r#"
+COMMENT ON FUNCTION cursor_encode(text, text, "any", "any") IS
+'Mints an opaque, URL-safe cursor (base64url JSON {"s","o","v","id"}) for a boundary row: sort field, direction (asc/desc), the row''s sort value (its SQL type picks the encoding: timestamps as Unix microseconds; NULL allowed) and its tiebreak id.';
+COMMENT ON FUNCTION cursor_decode(text) IS
+'Decodes and validates a cursor into its sort field, direction, value (NULL for a NULL boundary) and id; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
+"#,
+    name = "comments",
+    finalize
+);
+
+/// Required by `cargo pgrx test`; must be visible at the crate root.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec![]
+    }
+}
