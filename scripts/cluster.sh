@@ -22,6 +22,7 @@ cluster_start() {
   trap cluster_stop EXIT
   trap 'exit 130' INT TERM
   chmod 755 "$CLUSTER_DIR"
+  chown postgres:postgres "$CLUSTER_DIR"
   install -d -o postgres -g postgres "$CLUSTER_DIR/data" "$CLUSTER_DIR/sock"
   # RUST_BACKTRACE would put Rust backtraces into error DETAILs (see shared/TOOLCHAIN.md).
   runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/initdb" -D "$CLUSTER_DIR/data" -U postgres \

@@ -27,7 +27,7 @@ create table assets (
   created_at timestamptz not null
 );
 insert into assets
-select g, 'asset-' || lpad(to_hex(g * 2654435761 % 4294967296), 8, '0'), (g * 7919) % 1000000,
+select g, 'asset-' || lpad(to_hex(g::bigint * 2654435761 % 4294967296), 8, '0'), (g::bigint * 7919) % 1000000,
        timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second' + (g % 3) * interval '1 microsecond'
 from generate_series(1, $ROWS) g;
 -- The composite index a created_at sort needs: (sort column, primary key).
@@ -56,11 +56,13 @@ from (select cursor_encode('created_at', 'desc', created_at, id) as c
       from assets order by created_at desc, id desc offset 4 limit 1) t;
 
 \echo '== a hostile cursor is a clean 22023 error, never a crash'
-\set VERBOSITY default
+\set ON_ERROR_STOP 0
 select * from cursor_decode('eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIn0');
 \echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP 1
 
 -- Median of 15 runs of one statement, in milliseconds.
+\set QUIET on
 create function pg_temp.median_ms(q text, runs int default 15) returns numeric language plpgsql as $$
 declare t0 timestamptz; ms numeric[] := '{}';
 begin
@@ -71,6 +73,7 @@ begin
   end loop;
   return (select round(percentile_cont(0.5) within group (order by m)::numeric, 3) from unnest(ms) m);
 end $$;
+\set QUIET off
 
 \echo '== a page at 99% depth: driven by a cursor vs. by OFFSET (20 rows, median of 15 runs)'
 select cursor_encode('created_at', 'desc', created_at, id) as deep_cursor
