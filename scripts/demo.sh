@@ -41,23 +41,29 @@ cluster_psql <<'SQL'
 \echo '== the table'
 select count(*) as rows, min(created_at), max(created_at) from assets;
 
-\echo '== first page: newest 5 assets, and the cursor for the last row (cursor_encode)'
-select id, name, created_at,
-       cursor_encode('created_at', 'desc', created_at, id) as cursor
-from assets order by created_at desc, id desc limit 5;
+\echo '== keyset_page: the newest 3 assets, the next cursor and has_more, in one call'
+select jsonb_pretty(rows) as rows, next_cursor, has_more
+from keyset_page('assets', 'created_at', 'desc', null, 3);
+
+\echo '== the next page: pass next_cursor back as after'
+select jsonb_array_length(rows) as n, rows->0->>'id' as first_id, rows->-1->>'id' as last_id, has_more
+from keyset_page('assets', 'created_at', 'desc',
+  (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)), 3);
 
 \echo '== what the cursor carries (cursor_decode): sort, direction, Unix microseconds, id'
-select * from cursor_decode(
-  (select cursor_encode('created_at', 'desc', created_at, id) from assets order by created_at desc, id desc offset 4 limit 1));
+select * from cursor_decode((select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)));
 
-\echo '== the cursor is URL-safe base64 of compact JSON, byte-identical to the reference services'
-select convert_from(decode(translate(c, '-_', '+/') || repeat('=', (4 - length(c) % 4) % 4), 'base64'), 'UTF8') as wire_json
-from (select cursor_encode('created_at', 'desc', created_at, id) as c
-      from assets order by created_at desc, id desc offset 4 limit 1) t;
+\echo '== the same page as typed rows (keyset_rows) with its cursor (keyset_page_info)'
+select a.id, a.name, a.created_at, i.has_more
+from keyset_rows(NULL::assets, 'created_at', 'desc', null, 3) a,
+     keyset_page_info('assets', 'created_at', 'desc', null, 3) i;
 
 \echo '== a hostile cursor is a clean 22023 error, never a crash'
 \set ON_ERROR_STOP 0
-select * from cursor_decode('eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIn0');
+select * from keyset_page('assets', 'created_at', 'desc', 'eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIn0');
+\echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
+select * from keyset_page('assets', 'created_at', 'asc',
+  (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)));
 \echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
 \set ON_ERROR_STOP 1
 
@@ -75,18 +81,35 @@ begin
 end $$;
 \set QUIET off
 
-\echo '== a page at 99% depth: driven by a cursor vs. by OFFSET (20 rows, median of 15 runs)'
-select cursor_encode('created_at', 'desc', created_at, id) as deep_cursor
-from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 from assets) limit 1 \gset
-with c as (select * from cursor_decode(:'deep_cursor'))
+\echo '== walking the whole table with keyset_page, 1000 rows a page'
+\timing on
+create temp table walk_stats as
+with recursive w(page, next_cursor, has_more, n) as (
+  select 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
+  from keyset_page('assets', 'created_at', 'desc', null, 1000) p
+  union all
+  select w.page + 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
+  from w cross join lateral keyset_page('assets', 'created_at', 'desc', w.next_cursor, 1000) p
+  where w.has_more
+)
+select count(*) as pages, sum(n) as rows, bool_or(next_cursor is not null and not has_more) as spurious_cursor from w;
+\timing off
+select * from walk_stats;
+
+\echo '== a 20-row page at 99% depth: keyset_page vs. OFFSET (median of 15 runs each, same session)'
+select next_cursor as deep_cursor
+from keyset_page('assets', 'created_at', 'desc',
+  cursor_encode('created_at', 'desc',
+    (select created_at from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 - 1 from assets) limit 1),
+    (select id from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 - 1 from assets) limit 1)), 1) \gset
 select
+  pg_temp.median_ms(format($q$select * from keyset_page('assets', 'created_at', 'desc', %L, 20)$q$, :'deep_cursor')) as keyset_page_ms,
+  pg_temp.median_ms('select * from keyset_page(''assets'', ''created_at'', ''desc'', null, 20)') as first_page_ms,
   pg_temp.median_ms(format(
-    $q$select * from assets where (created_at, id) < (timestamptz 'epoch' + %s * interval '1 microsecond', %s)
-       order by created_at desc, id desc limit 21$q$, c.value, c.id)) as cursor_page_ms,
-  pg_temp.median_ms(format(
-    'select * from assets order by created_at desc, id desc offset %s limit 21',
-    (select count(*) * 99 / 100 + 1 from assets))) as offset_page_ms
-from c;
+    'select jsonb_agg(t) from (select * from assets order by created_at desc, id desc offset %s limit 20) t',
+    (select count(*) * 99 / 100 from assets))) as offset_page_ms;
+select (keyset_page('assets', 'created_at', 'desc', :'deep_cursor', 20)).rows->0->>'id' as deep_first_id,
+       (select id from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 from assets) limit 1) as offset_first_id;
 
 \echo '== encoding a cursor for every one of the rows'
 \timing on

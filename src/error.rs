@@ -13,6 +13,13 @@ fn errcode(state: SqlState) -> PgSqlErrorCode {
         SqlState::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
         SqlState::NullValueNotAllowed => PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED,
         SqlState::DatatypeMismatch => PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+        SqlState::SyntaxError => PgSqlErrorCode::ERRCODE_SYNTAX_ERROR,
+        SqlState::UndefinedColumn => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+        SqlState::InvalidColumnReference => PgSqlErrorCode::ERRCODE_INVALID_COLUMN_REFERENCE,
+        SqlState::UndefinedFunction => PgSqlErrorCode::ERRCODE_UNDEFINED_FUNCTION,
+        SqlState::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+        SqlState::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        SqlState::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
     }
 }
 
@@ -38,11 +45,7 @@ mod tests {
     /// Every SQLSTATE the core can produce maps to the pgrx code with the same five characters.
     #[test]
     fn sqlstates_map_to_the_same_codes() {
-        for s in [
-            SqlState::InvalidParameterValue,
-            SqlState::NullValueNotAllowed,
-            SqlState::DatatypeMismatch,
-        ] {
+        for s in SqlState::ALL {
             let code = errcode(s) as i32;
             let chars: String = (0..5)
                 .map(|i| (((code >> (6 * i)) & 0x3f) as u8 + b'0') as char)

@@ -8,8 +8,25 @@ use pgrx::prelude::*;
 ::pgrx::pg_module_magic!(name, version);
 
 mod api;
+mod catalog;
 mod error;
+mod page;
+mod spi_plan;
 mod sql_value;
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    pgrx::GucRegistry::define_int_guc(
+        c"pg_keyset.max_page_size",
+        c"Largest page_size keyset_page, keyset_rows and keyset_page_info accept.",
+        c"A larger page_size is an error (22023), never silently clamped.",
+        &page::MAX_PAGE_SIZE,
+        1,
+        i32::MAX - 1,
+        pgrx::GucContext::Userset,
+        pgrx::GucFlags::default(),
+    );
+}
 
 #[cfg(any(test, feature = "pg_test"))]
 mod pg_tests;

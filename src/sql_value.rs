@@ -3,19 +3,31 @@
 
 use std::ffi::CStr;
 
-use keyset_core::{wire_value, KeysetError};
+use keyset_core::{wire_value, CursorFault, KeysetError};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::AnyElement;
 
 /// The wire string of a non-NULL polymorphic argument, or 42804 for a type with no encoding.
 pub fn wire_string(elem: &AnyElement, argument: &'static str) -> Result<String, KeysetError> {
+    // SAFETY: pgrx gives us the datum together with its actual type.
+    unsafe { datum_wire_string(elem.datum(), elem.oid(), argument) }
+}
+
+/// The wire string of a non-NULL datum of type `oid`.
+///
+/// # Safety
+/// `datum` must be a valid, non-NULL datum of type `oid`.
+pub unsafe fn datum_wire_string(
+    datum: pg_sys::Datum,
+    oid: pg_sys::Oid,
+    argument: &'static str,
+) -> Result<String, KeysetError> {
     // A domain is encoded as its base type; "any" passes the domain's own oid.
-    // SAFETY: getBaseType accepts any type oid.
-    let oid = unsafe { pg_sys::getBaseType(elem.oid()) };
-    let datum = elem.datum();
-    // SAFETY: every arm reads the datum as the representation its type oid guarantees.
-    let s = unsafe {
+    let type_oid = oid;
+    let oid = pg_sys::getBaseType(oid);
+    // Every arm reads the datum as the representation its type oid guarantees.
+    let s = {
         match oid {
             pg_sys::INT2OID => i16::from_datum(datum, false).map(|v| v.to_string()),
             pg_sys::INT4OID => i32::from_datum(datum, false).map(|v| v.to_string()),
@@ -26,7 +38,15 @@ pub fn wire_string(elem: &AnyElement, argument: &'static str) -> Result<String, 
             // Timestamps are int64 µs since 2000-01-01 and dates int32 days since 2000-01-01,
             // whatever TimeZone or DateStyle say.
             pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => {
-                i64::from_datum(datum, false).map(wire_value::timestamp)
+                let micros = i64::from_datum(datum, false).unwrap_or_default();
+                return wire_value::timestamp(micros).map_err(|reason| {
+                    KeysetError::CannotEncode(CursorFault::BadValue {
+                        field: argument,
+                        column: String::new(),
+                        type_name: type_name(type_oid),
+                        reason: reason.to_string(),
+                    })
+                });
             }
             pg_sys::DATEOID => i32::from_datum(datum, false).map(wire_value::date),
             pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => {
@@ -45,7 +65,7 @@ pub fn wire_string(elem: &AnyElement, argument: &'static str) -> Result<String, 
             _ => None,
         }
     };
-    s.ok_or_else(|| KeysetError::UnsupportedType { argument, type_name: type_name(oid) })
+    s.ok_or_else(|| KeysetError::UnsupportedType { argument, type_name: type_name(type_oid) })
 }
 
 /// The type's own text output.

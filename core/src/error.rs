@@ -17,14 +17,50 @@ pub enum SqlState {
     NullValueNotAllowed,
     /// 42804 `datatype_mismatch`: a value of a type the cursor format has no encoding for.
     DatatypeMismatch,
+    /// 42601 `syntax_error`: a sort specification that does not parse.
+    SyntaxError,
+    /// 42703 `undefined_column`.
+    UndefinedColumn,
+    /// 42P10 `invalid_column_reference`: no usable primary key to break ties (as Postgres
+    /// reports a missing unique constraint for ON CONFLICT).
+    InvalidColumnReference,
+    /// 42883 `undefined_function`: a sort column whose type has no ordering operator.
+    UndefinedFunction,
+    /// 0A000 `feature_not_supported`.
+    FeatureNotSupported,
+    /// 42P01 `undefined_table`.
+    UndefinedTable,
+    /// 42809 `wrong_object_type`: a row type that is not a table's.
+    WrongObjectType,
 }
 
 impl SqlState {
+    /// Every variant, so the mapping test on the extension side covers each one.
+    pub const ALL: [SqlState; 10] = [
+        SqlState::InvalidParameterValue,
+        SqlState::NullValueNotAllowed,
+        SqlState::DatatypeMismatch,
+        SqlState::SyntaxError,
+        SqlState::UndefinedColumn,
+        SqlState::InvalidColumnReference,
+        SqlState::UndefinedFunction,
+        SqlState::FeatureNotSupported,
+        SqlState::UndefinedTable,
+        SqlState::WrongObjectType,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             SqlState::InvalidParameterValue => "22023",
             SqlState::NullValueNotAllowed => "22004",
             SqlState::DatatypeMismatch => "42804",
+            SqlState::SyntaxError => "42601",
+            SqlState::UndefinedColumn => "42703",
+            SqlState::InvalidColumnReference => "42P10",
+            SqlState::UndefinedFunction => "42883",
+            SqlState::FeatureNotSupported => "0A000",
+            SqlState::UndefinedTable => "42P01",
+            SqlState::WrongObjectType => "42809",
         }
     }
 }
@@ -52,12 +88,26 @@ pub enum CursorFault {
     ValueTooLong { chars: usize },
     EmptyId,
     IdTooLong { chars: usize },
+    /// Minted for another sort column.
+    SortMismatch { cursor: String, request: String },
+    /// Minted for the other direction.
+    DirectionMismatch { cursor: &'static str, request: &'static str },
+    /// A value or id that is not valid for its column's type (or cannot travel in a cursor).
+    /// `column` is empty when there is no column (cursor_encode).
+    BadValue { field: &'static str, column: String, type_name: String, reason: String },
+    /// A NULL boundary value for a column that cannot hold NULL.
+    NullForNotNull { column: String },
+    /// Sorting by the primary key: the value and the id must be the same key.
+    ValueIsNotId,
 }
 
 /// Caps of the wire format, shared with the reference services (see README, "Cursor format").
 pub const MAX_CURSOR_BYTES: usize = 1024;
 pub const MAX_VALUE_CHARS: usize = 512;
 pub const MAX_ID_CHARS: usize = 128;
+
+/// The SQL types a cursor can carry, for messages.
+pub const SUPPORTED_TYPES: &str = "smallint, integer, bigint, numeric, real, double precision, boolean, text, varchar, char, name, uuid, date, timestamp or timestamptz";
 
 fn printable(byte: u8) -> String {
     if byte.is_ascii_graphic() {
@@ -120,6 +170,33 @@ impl fmt::Display for CursorFault {
                 f,
                 "The cursor's id is {chars} characters long; the maximum is {MAX_ID_CHARS}."
             ),
+            SortMismatch { cursor, request } => write!(
+                f,
+                "The cursor was minted for sort \"{}\", but this request sorts by \"{}\".",
+                cursor.escape_debug(),
+                request.escape_debug()
+            ),
+            DirectionMismatch { cursor, request } => write!(
+                f,
+                "The cursor was minted for direction \"{cursor}\", but this request is \"{request}\"."
+            ),
+            BadValue { field, column, type_name, reason } if column.is_empty() => {
+                write!(f, "The cursor's {field} is not a valid {type_name}: {reason}.")
+            }
+            BadValue { field, column, type_name, reason } => write!(
+                f,
+                "The cursor's {field} is not a valid {type_name} for column \"{}\": {reason}.",
+                column.escape_debug()
+            ),
+            NullForNotNull { column } => write!(
+                f,
+                "The cursor's value is null, but column \"{}\" is NOT NULL.",
+                column.escape_debug()
+            ),
+            ValueIsNotId => write!(
+                f,
+                "The cursor sorts by the primary key, but its value and id differ."
+            ),
         }
     }
 }
@@ -137,6 +214,26 @@ pub enum KeysetError {
     NullArgument(&'static str),
     /// A value whose SQL type has no cursor encoding.
     UnsupportedType { argument: &'static str, type_name: String },
+    /// A `sort` argument that does not parse; `position` is 1-based, in characters.
+    SortSyntax { spec: String, position: usize, reason: String },
+    /// A sort column the relation does not have (or has dropped).
+    UndefinedColumn { column: String, relation: String },
+    /// The relation has no primary key to break ties with.
+    NoPrimaryKey { relation: String },
+    /// The relation's primary key has several columns.
+    CompositePrimaryKey { relation: String, columns: usize },
+    /// A sort or key column whose type has no btree ordering.
+    NoOrdering { column: String, type_name: String },
+    /// A sort or key column of an ordered type that cursors cannot carry.
+    UnsupportedColumnType { column: String, type_name: String },
+    /// A relation oid that names no relation (dropped meanwhile, or a made-up oid).
+    UndefinedTable { oid: u32 },
+    /// keyset_rows given a value whose type is not a table's row type.
+    NotATableRowType { type_name: String },
+    /// page_size of zero or less.
+    PageSizeNotPositive { page_size: i32 },
+    /// page_size above the `pg_keyset.max_page_size` setting.
+    PageSizeTooLarge { page_size: i32, max: i32 },
 }
 
 impl KeysetError {
@@ -147,6 +244,18 @@ impl KeysetError {
             | KeysetError::InvalidDirection(_) => SqlState::InvalidParameterValue,
             KeysetError::NullArgument(_) => SqlState::NullValueNotAllowed,
             KeysetError::UnsupportedType { .. } => SqlState::DatatypeMismatch,
+            KeysetError::SortSyntax { .. } => SqlState::SyntaxError,
+            KeysetError::UndefinedColumn { .. } => SqlState::UndefinedColumn,
+            KeysetError::NoPrimaryKey { .. } => SqlState::InvalidColumnReference,
+            KeysetError::CompositePrimaryKey { .. } | KeysetError::UnsupportedColumnType { .. } => {
+                SqlState::FeatureNotSupported
+            }
+            KeysetError::NoOrdering { .. } => SqlState::UndefinedFunction,
+            KeysetError::UndefinedTable { .. } => SqlState::UndefinedTable,
+            KeysetError::NotATableRowType { .. } => SqlState::WrongObjectType,
+            KeysetError::PageSizeNotPositive { .. } | KeysetError::PageSizeTooLarge { .. } => {
+                SqlState::InvalidParameterValue
+            }
         }
     }
 
@@ -161,6 +270,36 @@ impl KeysetError {
             KeysetError::UnsupportedType { argument, type_name } => {
                 format!("cursor {argument} of type {type_name} is not supported")
             }
+            KeysetError::SortSyntax { spec, .. } => {
+                format!("invalid sort specification \"{}\"", spec.escape_debug())
+            }
+            KeysetError::UndefinedColumn { column, relation } => format!(
+                "column \"{}\" of relation \"{}\" does not exist",
+                column.escape_debug(),
+                relation.escape_debug()
+            ),
+            KeysetError::NoPrimaryKey { relation } => {
+                format!("relation \"{}\" has no primary key", relation.escape_debug())
+            }
+            KeysetError::CompositePrimaryKey { relation, .. } => format!(
+                "the primary key of relation \"{}\" has more than one column",
+                relation.escape_debug()
+            ),
+            KeysetError::NoOrdering { type_name, .. } => {
+                format!("could not identify an ordering operator for type {type_name}")
+            }
+            KeysetError::UnsupportedColumnType { column, type_name } => format!(
+                "cannot page by column \"{}\" of type {type_name}",
+                column.escape_debug()
+            ),
+            KeysetError::UndefinedTable { oid } => format!("relation with OID {oid} does not exist"),
+            KeysetError::NotATableRowType { type_name } => {
+                format!("type {type_name} is not the row type of a table")
+            }
+            KeysetError::PageSizeNotPositive { .. } => "page_size must be greater than zero".into(),
+            KeysetError::PageSizeTooLarge { page_size, max } => {
+                format!("page_size {page_size} exceeds pg_keyset.max_page_size ({max})")
+            }
         }
     }
 
@@ -169,15 +308,41 @@ impl KeysetError {
             KeysetError::InvalidCursor(fault) | KeysetError::CannotEncode(fault) => {
                 Some(fault.to_string())
             }
-            KeysetError::UnsupportedType { argument, .. } => Some(format!(
-                "A cursor {argument} must be of type smallint, integer, bigint, numeric, real, double precision, boolean, text, varchar, char, name, uuid, date, timestamp or timestamptz."
+            KeysetError::UnsupportedType { argument, .. } => {
+                Some(format!("A cursor {argument} must be of type {SUPPORTED_TYPES}."))
+            }
+            KeysetError::SortSyntax { position, reason, .. } => {
+                let mut r = reason.clone();
+                if let Some(first) = r.get(0..1) {
+                    r.replace_range(0..1, &first.to_uppercase());
+                }
+                Some(format!("{r} (at character {position})."))
+            }
+            KeysetError::CompositePrimaryKey { columns, .. } => Some(format!(
+                "keyset_page breaks ties by a single-column primary key; this one has {columns} columns."
             )),
+            KeysetError::NoOrdering { column, .. } => Some(format!(
+                "Column \"{}\" cannot be sorted: its type has no default btree operator class.",
+                column.escape_debug()
+            )),
+            KeysetError::UnsupportedColumnType { .. } => {
+                Some(format!("Cursors can carry values of type {SUPPORTED_TYPES}."))
+            }
+            KeysetError::PageSizeNotPositive { page_size } => {
+                Some(format!("page_size was {page_size}."))
+            }
             _ => None,
         }
     }
 
     pub fn hint(&self) -> Option<String> {
         match self {
+            KeysetError::InvalidCursor(
+                CursorFault::SortMismatch { .. } | CursorFault::DirectionMismatch { .. },
+            ) => Some(
+                "A cursor continues only the listing it was minted for; start again with after => NULL."
+                    .into(),
+            ),
             KeysetError::InvalidCursor(_) => Some(
                 "Pass the next_cursor value from a previous page unchanged, or NULL for the first page."
                     .into(),
@@ -188,6 +353,20 @@ impl KeysetError {
             ),
             KeysetError::InvalidDirection(_) => Some("Use \"asc\" or \"desc\".".into()),
             KeysetError::UnsupportedType { .. } => Some("Cast the value to text.".into()),
+            KeysetError::SortSyntax { .. } => Some(
+                "Pass one column name, such as 'created_at', or a quoted name, such as '\"CreatedAt\"'."
+                    .into(),
+            ),
+            KeysetError::NoPrimaryKey { relation } => Some(format!(
+                "keyset_page breaks ties by the primary key; add one, e.g. ALTER TABLE {relation} ADD PRIMARY KEY (id)."
+            )),
+            KeysetError::NotATableRowType { .. } => Some(
+                "Pass a NULL of the table's row type as the first argument, e.g. keyset_rows(NULL::assets, ...)."
+                    .into(),
+            ),
+            KeysetError::PageSizeTooLarge { page_size, max } => Some(format!(
+                "Ask for at most {max} rows, or raise the limit: SET pg_keyset.max_page_size = {page_size}."
+            )),
             _ => None,
         }
     }

@@ -7,6 +7,10 @@
 pub mod cursor;
 pub mod error;
 pub mod json;
+pub mod page_request;
+pub mod predicate;
+pub mod sort_spec;
+pub mod typed_value;
 pub mod wire_value;
 
 pub use cursor::{decode, encode, Cursor, Direction};

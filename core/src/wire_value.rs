@@ -20,13 +20,28 @@ pub const PG_EPOCH_UNIX_MICROS: i64 = 946_684_800_000_000;
 /// Days between the Unix epoch and the Postgres epoch.
 const PG_EPOCH_UNIX_DAYS: i64 = 10_957;
 
-/// A Postgres timestamp (µs since 2000-01-01) as Unix microseconds.
-pub fn timestamp(pg_micros: i64) -> String {
+/// Cursor timestamps are limited to the years 1 to 9999 (UTC), as in the reference services,
+/// whose time libraries stop there: a cursor one runtime mints, every runtime accepts.
+pub const MIN_UNIX_MICROS: i64 = -62_135_596_800_000_000; // 0001-01-01T00:00:00Z
+pub const MAX_UNIX_MICROS: i64 = 253_402_300_799_999_999; // 9999-12-31T23:59:59.999999Z
+
+/// Why a timestamp cannot travel in a cursor.
+pub const TIMESTAMP_RANGE: &str = "it is outside the years 1 to 9999 (UTC) that cursors can carry";
+
+/// A Postgres timestamp (µs since 2000-01-01) as Unix microseconds; `Err` outside years 1–9999.
+pub fn timestamp(pg_micros: i64) -> Result<String, &'static str> {
     match pg_micros {
-        i64::MIN => "-infinity".to_string(),
-        i64::MAX => "infinity".to_string(),
-        // Postgres' valid range (4714 BC .. 294276 AD) is ±2^58 µs, so this cannot overflow.
-        m => (m as i128 + PG_EPOCH_UNIX_MICROS as i128).to_string(),
+        i64::MIN => Ok("-infinity".to_string()),
+        i64::MAX => Ok("infinity".to_string()),
+        m => {
+            // Postgres' own range (4714 BC .. 294276 AD) is within ±2^58 µs: no overflow.
+            let unix = m + PG_EPOCH_UNIX_MICROS;
+            if (MIN_UNIX_MICROS..=MAX_UNIX_MICROS).contains(&unix) {
+                Ok(unix.to_string())
+            } else {
+                Err(TIMESTAMP_RANGE)
+            }
+        }
     }
 }
 
@@ -98,13 +113,18 @@ mod tests {
 
     #[test]
     fn timestamps_are_unix_micros() {
-        assert_eq!(timestamp(0), "946684800000000");
-        assert_eq!(timestamp(-PG_EPOCH_UNIX_MICROS), "0");
-        assert_eq!(timestamp(-PG_EPOCH_UNIX_MICROS - 1), "-1");
+        let ts = |m| timestamp(m).unwrap();
+        assert_eq!(ts(0), "946684800000000");
+        assert_eq!(ts(-PG_EPOCH_UNIX_MICROS), "0");
+        assert_eq!(ts(-PG_EPOCH_UNIX_MICROS - 1), "-1");
         // 2024-02-01 09:00:00.000001 UTC = 1706778000000001 µs since 1970.
-        assert_eq!(timestamp(1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS), "1706778000000001");
-        assert_eq!(timestamp(i64::MAX), "infinity");
-        assert_eq!(timestamp(i64::MIN), "-infinity");
+        assert_eq!(ts(1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS), "1706778000000001");
+        assert_eq!(ts(i64::MAX), "infinity");
+        assert_eq!(ts(i64::MIN), "-infinity");
+        assert_eq!(ts(MAX_UNIX_MICROS - PG_EPOCH_UNIX_MICROS), "253402300799999999");
+        assert_eq!(ts(MIN_UNIX_MICROS - PG_EPOCH_UNIX_MICROS), "-62135596800000000");
+        assert!(timestamp(MAX_UNIX_MICROS + 1 - PG_EPOCH_UNIX_MICROS).is_err());
+        assert!(timestamp(MIN_UNIX_MICROS - 1 - PG_EPOCH_UNIX_MICROS).is_err());
     }
 
     #[test]

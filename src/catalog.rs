@@ -1,0 +1,131 @@
+//! Table facts for one call, read from the relcache: names, the primary key, the sort column's
+//! type and NOT NULL flag.
+//!
+//! Nothing is cached here on purpose: the relcache already is the per-backend cache, kept
+//! current by Postgres' own invalidation, so DDL (renames, dropped columns, a new primary key)
+//! is seen by the very next call without any catalog query.
+
+use std::ffi::CStr;
+
+use keyset_core::typed_value::WireType;
+use keyset_core::KeysetError;
+use pgrx::pg_sys;
+
+/// A column of the relation as the page query needs it.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    /// The column's type with domains resolved: the parameter type of the plan, so a domain's
+    /// constraints never run on (and never fail for) a cursor value.
+    pub base_oid: pg_sys::Oid,
+    pub wire: WireType,
+    pub not_null: bool,
+}
+
+/// What one keyset_page call needs to know about its relation.
+#[derive(Debug, Clone)]
+pub struct TableFacts {
+    pub schema: String,
+    pub relation: String,
+    pub key: Column,
+    pub sort: Column,
+}
+
+/// The cursor type of a (base) type oid, if cursors can carry it.
+pub fn wire_type(base: pg_sys::Oid) -> Option<WireType> {
+    Some(match base {
+        pg_sys::INT2OID => WireType::Int2,
+        pg_sys::INT4OID => WireType::Int4,
+        pg_sys::INT8OID => WireType::Int8,
+        pg_sys::FLOAT4OID => WireType::Float4,
+        pg_sys::FLOAT8OID => WireType::Float8,
+        pg_sys::NUMERICOID => WireType::Numeric,
+        pg_sys::BOOLOID => WireType::Bool,
+        pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID | pg_sys::NAMEOID => WireType::Text,
+        pg_sys::UUIDOID => WireType::Uuid,
+        pg_sys::DATEOID => WireType::Date,
+        pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => WireType::Timestamp,
+        _ => return None,
+    })
+}
+
+pub fn type_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: format_type_be accepts any oid and returns a palloc'd C string.
+    unsafe { CStr::from_ptr(pg_sys::format_type_be(oid)).to_string_lossy().into_owned() }
+}
+
+unsafe fn cstr(p: *const std::os::raw::c_char) -> String {
+    CStr::from_ptr(p).to_string_lossy().into_owned()
+}
+
+/// Opens the relation (AccessShareLock, held to the end of the transaction like any query's)
+/// and resolves the sort column (`None` = the primary key) and the primary key.
+pub fn resolve(relid: pg_sys::Oid, sort: Option<&str>) -> Result<TableFacts, KeysetError> {
+    // SAFETY: plain relcache access under a lock; the relation stays open until we close it.
+    unsafe {
+        let rel = pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        if rel.is_null() {
+            return Err(KeysetError::UndefinedTable { oid: relid.to_u32() });
+        }
+        let result = resolve_open(rel, sort);
+        pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+        result
+    }
+}
+
+unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<TableFacts, KeysetError> {
+    let form = &*(*rel).rd_rel;
+    let relation = cstr(form.relname.data.as_ptr());
+    let schema = cstr(pg_sys::get_namespace_name(form.relnamespace));
+    let tupdesc = (*rel).rd_att;
+    let natts = (*tupdesc).natts as usize;
+    let attrs = (*tupdesc).attrs.as_slice(natts);
+
+    // The primary key's columns, from the relcache's own bitmap.
+    let pk = pg_sys::RelationGetIndexAttrBitmap(
+        rel,
+        pg_sys::IndexAttrBitmapKind::INDEX_ATTR_BITMAP_PRIMARY_KEY,
+    );
+    let pk_columns = pg_sys::bms_num_members(pk);
+    if pk_columns == 0 {
+        return Err(KeysetError::NoPrimaryKey { relation });
+    }
+    if pk_columns > 1 {
+        return Err(KeysetError::CompositePrimaryKey { relation, columns: pk_columns as usize });
+    }
+    let pk_attnum = pg_sys::bms_next_member(pk, -1) + pg_sys::FirstLowInvalidHeapAttributeNumber;
+    let key_attr = &attrs[(pk_attnum - 1) as usize];
+
+    let column = |attr: &pg_sys::FormData_pg_attribute| -> Result<Column, KeysetError> {
+        let name = cstr(attr.attname.data.as_ptr());
+        let base = pg_sys::getBaseType(attr.atttypid);
+        let wire = match wire_type(base) {
+            Some(w) => w,
+            None => {
+                let tc = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_LT_OPR as i32);
+                let type_name = type_name(attr.atttypid);
+                return Err(if (*tc).lt_opr == pg_sys::InvalidOid {
+                    KeysetError::NoOrdering { column: name, type_name }
+                } else {
+                    KeysetError::UnsupportedColumnType { column: name, type_name }
+                });
+            }
+        };
+        Ok(Column { name, base_oid: base, wire, not_null: attr.attnotnull })
+    };
+    let key = column(key_attr)?;
+    let sort = match sort {
+        None => key.clone(),
+        Some(name) => {
+            let attr = attrs
+                .iter()
+                .find(|a| !a.attisdropped && a.attnum > 0 && cstr(a.attname.data.as_ptr()) == name)
+                .ok_or_else(|| KeysetError::UndefinedColumn {
+                    column: name.to_string(),
+                    relation: relation.clone(),
+                })?;
+            column(attr)?
+        }
+    };
+    Ok(TableFacts { schema, relation, key, sort })
+}

@@ -1,0 +1,35 @@
+-- At ~99% depth of a 200,000-row table, the cursor drives an Index Cond on the composite index
+-- (sort, id) and there is no Sort node: the page costs the same at any depth.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\set ON_ERROR_ROLLBACK on
+begin;
+
+create table events (id bigint primary key, at timestamptz not null, kind text not null, score int);
+insert into events select g, timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second', 'k' || (g % 7),
+  case when g % 10 = 0 then null else g % 1000 end
+from generate_series(1, 200000) g;
+create index events_at_id on events (at, id);
+create index events_score_id on events (score, id);
+analyze events;
+set local timezone = 'UTC';
+
+-- Walking newest first, the row with id 1980 is at 99% depth.
+select cursor_encode('at', 'desc', (select at from events where id = 1980), 1980) as deep \gset
+select plan from keyset_explain('events', 'at', 'desc', :'deep', 20);
+-- Oldest first, 99% depth is near id 198000.
+select plan from keyset_explain('events', 'at', 'asc', cursor_encode('at', 'asc', (select at from events where id = 198000), 198000), 20);
+
+-- The generic plan Postgres switches to after five executions is the same index range.
+select sql as page_sql from keyset_explain('events', 'at', 'desc', :'deep', 20) \gset
+prepare page(timestamptz, bigint) as :page_sql;
+set local plan_cache_mode = force_generic_plan;
+explain (costs off) execute page('2024-01-01 00:11:00+00', 1980);
+deallocate page;
+reset plan_cache_mode;
+
+-- A nullable sort column: each branch is an index range (no OR, no filter that grows with depth).
+select plan from keyset_explain('events', 'score', 'asc', cursor_encode('score', 'asc', 990, 199990), 20);
+select plan from keyset_explain('events', 'score', 'desc', cursor_encode('score', 'desc', null::int, 100000), 20);
+
+rollback;

@@ -1,0 +1,51 @@
+-- Typed rows: keyset_rows(NULL::table, ...) returns the same page as the table's own row type,
+-- and keyset_page_info(...) its next cursor and has_more, from the keys alone.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\set ON_ERROR_ROLLBACK on
+begin;
+
+create table assets (id bigint primary key, created_at timestamptz not null, name text not null, size bigint);
+insert into assets select g, timestamptz '2024-01-01 00:00:00+00' + (g / 2) * interval '1 day', 'a' || g, g * 10
+from generate_series(1, 7) g;
+set local timezone = 'UTC';
+
+select * from keyset_rows(NULL::assets, 'created_at', 'desc', null, 3);
+select * from keyset_page_info('assets', 'created_at', 'desc', null, 3);
+-- One statement, one snapshot: rows with their page's cursor.
+select a.id, a.created_at, i.next_cursor is not null as has_cursor, i.has_more
+from keyset_rows(NULL::assets, 'created_at', 'desc', null, 3) a,
+     keyset_page_info('assets', 'created_at', 'desc', null, 3) i;
+
+-- The typed page equals keyset_page's JSON page, on every page of a walk.
+with recursive w(page, after, has_more) as (
+  select 1, null::text, true
+  union all
+  select w.page + 1, i.next_cursor, i.has_more
+  from w, keyset_page_info('assets', 'created_at', 'desc', w.after, 3) i where w.has_more
+)
+select w.page,
+       (select jsonb_agg(to_jsonb(r)) from keyset_rows(NULL::assets, 'created_at', 'desc', w.after, 3) r)
+         is not distinct from nullif((select rows from keyset_page('assets', 'created_at', 'desc', w.after, 3)), '[]')
+         as same_page,
+       (select next_cursor from keyset_page_info('assets', 'created_at', 'desc', w.after, 3))
+         is not distinct from (select next_cursor from keyset_page('assets', 'created_at', 'desc', w.after, 3))
+         as same_cursor
+from w order by page;
+
+-- An exactly full last page: no spurious cursor.
+select * from keyset_page_info('assets', 'id', 'asc',
+  (select next_cursor from keyset_page_info('assets', 'id', 'asc', null, 4)), 3);
+select count(*) from keyset_rows(NULL::assets, 'id', 'asc',
+  (select next_cursor from keyset_page_info('assets', 'id', 'asc', null, 4)), 3);
+
+-- Only a table's row type will do.
+select * from keyset_rows(NULL::int, 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+create view assets_v as select * from assets;
+select * from keyset_rows(NULL::assets_v, 'id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select * from keyset_rows(NULL::assets, 'nope');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+rollback;
