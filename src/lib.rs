@@ -36,6 +36,16 @@ extension_sql!(
     r#"
 COMMENT ON FUNCTION cursor_encode(text, text, "any", "any") IS
 'Mints an opaque, URL-safe cursor (base64url JSON {"s","o","v","id"}) for a boundary row: sort field, direction (asc/desc), the row''s sort value (its SQL type picks the encoding: timestamps as Unix microseconds; NULL allowed) and its tiebreak id.';
+COMMENT ON FUNCTION keyset_page(regclass, text, text, text, integer) IS
+'One keyset page of a table: rows (jsonb array, each row as to_jsonb renders it), next_cursor (NULL on the last page) and has_more. sort: a column (default: the primary key), tiebroken by the primary key; direction: asc/desc; after: a next_cursor from the previous page (NULL: first page); page_size: default 20, at most pg_keyset.max_page_size.';
+COMMENT ON FUNCTION keyset_rows(anyelement, text, text, text, integer) IS
+'The same page as keyset_page, as typed rows: SELECT * FROM keyset_rows(NULL::my_table, sort, direction, after, page_size). Its next_cursor and has_more come from keyset_page_info with the same arguments.';
+COMMENT ON FUNCTION keyset_page_info(regclass, text, text, text, integer) IS
+'next_cursor and has_more of the page keyset_page / keyset_rows would return for the same arguments, computed from the sort and key columns alone.';
+COMMENT ON FUNCTION keyset_explain(regclass, text, text, text, integer) IS
+'The SQL keyset_page runs for these arguments and its EXPLAIN (COSTS OFF) with the cursor values bound: check that an index on (sort column, primary key) serves it.';
+-- cursor_decode returns exactly one row; tell the planner (pgrx's default would be 1000).
+ALTER FUNCTION cursor_decode(text) ROWS 1;
 COMMENT ON FUNCTION cursor_decode(text) IS
 'Decodes and validates a cursor into its sort field, direction, value (NULL for a NULL boundary) and id; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
 "#,

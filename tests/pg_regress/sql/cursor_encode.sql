@@ -53,6 +53,6 @@ select direction from cursor_decode(cursor_encode('name', 'DESC', 'x', 1));
 -- Marked immutable and parallel safe, with \df+ descriptions.
 select p.oid::regprocedure as function, provolatile, proparallel, prosecdef,
        obj_description(p.oid, 'pg_proc') is not null as has_comment
-from pg_proc p where proname in ('cursor_encode', 'cursor_decode') order by 1::text;
+from pg_proc p where proname in ('cursor_encode', 'cursor_decode') order by p.oid::regprocedure::text;
 
 rollback;
