@@ -1,5 +1,5 @@
-# The two commands (see README): `make demo` and `make test`. Each installs what it needs.
-.PHONY: demo test setup
+# The commands (see README): `make demo`, `make test`, `make bench`. Each installs what it needs.
+.PHONY: demo test bench setup
 
 setup:
 	bash scripts/setup.sh
@@ -9,3 +9,7 @@ demo:
 
 test:
 	bash scripts/test.sh
+
+# BENCH_ROWS=10000000 for 10M rows; BENCH_SECONDS, BENCH_REPS per case.
+bench:
+	bash scripts/bench.sh

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""pgbench suite for pg_keyset, run by scripts/bench.sh against its throwaway cluster (PGHOST etc.).
+
+Every case is one SQL statement run by pgbench (-M prepared, one client, fixed duration). All cases
+run once per repetition, in the same order, so drift of the shared machine hits every case alike;
+the reported latency of a case is the median of all its transactions over all repetitions.
+Ratios are always between cases measured in the same run.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+# sort column, direction, ORDER BY, hand-written predicate after (:v, :i), value cast
+SORTS = {
+    "id": ("asc", "id", "id > :i::bigint", None),
+    "created_at": ("desc", "created_at desc, id desc", "(created_at, id) < (:v::timestamptz, :i::bigint)", "timestamptz"),
+    "name": ("asc", "name, id", "(name, id) > (:v::text, :i::bigint)", "text"),
+    "priority": ("asc", "priority, id", None, "int"),  # nullable: hand-written per boundary below
+}
+DEPTHS = {"created_at": [0, 0.10, 0.25, 0.50, 0.75, 0.90, 0.99]}
+DEFAULT_DEPTHS = [0, 0.50, 0.99]
+
+
+def psql(sql):
+    out = subprocess.run(["psql", "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line.split("\t") for line in out.splitlines() if line]
+
+
+def boundary(sort, rows, depth):
+    """(value text or None, id, cursor) of the row just before `depth` of the walk."""
+    direction, order, _, _ = SORTS[sort]
+    k = round(rows * depth) - 1
+    (v, i, c), = psql(f"select a.{sort}::text, a.id, cursor_encode('{sort}', '{direction}', a.{sort}, a.id) "
+                      f"from (select * from assets order by {order} offset {k} limit 1) a")
+    return (v or None), i, c
+
+
+def hand_json(sort, v, i):
+    """The JSON page a careful engineer writes by hand: the index range, LIMIT n+1, jsonb_agg."""
+    direction, order, pred, _ = SORTS[sort]
+    if sort == "priority":
+        if v is None:
+            return ("select jsonb_agg(t) from (select * from assets where priority is null and id > :i::bigint "
+                    "order by priority, id limit 21) t;")
+        return ("select jsonb_agg(t) from ((select * from assets where (priority, id) > (:v::int, :i::bigint) "
+                "order by priority, id limit 21) union all (select * from assets where priority is null "
+                "order by priority, id limit 21) limit 21) t;")
+    return f"select jsonb_agg(t) from (select * from assets where {pred} order by {order} limit 21) t;"
+
+
+def build_cases(rows):
+    cases = []
+
+    def add(name, group, sort, depth, sql, defines):
+        cases.append({"name": name, "group": group, "sort": sort, "depth": depth, "sql": sql, "defines": defines})
+
+    for sort, (direction, order, pred, _) in SORTS.items():
+        for depth in DEPTHS.get(sort, DEFAULT_DEPTHS):
+            d = f"{sort}@{round(depth * 100)}%"
+            if depth == 0:
+                add(f"keyset_page {d}", "keyset_page", sort, depth,
+                    f"select * from keyset_page('assets', '{sort}', '{direction}', null, 20);", {})
+                add(f"hand-written {d}", "hand_json", sort, depth,
+                    f"select jsonb_agg(t) from (select * from assets order by {order} limit 21) t;", {})
+                defines = {}
+            else:
+                v, i, c = boundary(sort, rows, depth)
+                defines = {"cursor": c, "i": i}
+                if v is not None:
+                    defines["v"] = v
+                add(f"keyset_page {d}", "keyset_page", sort, depth,
+                    f"select * from keyset_page('assets', '{sort}', '{direction}', :cursor, 20);", defines)
+                add(f"hand-written {d}", "hand_json", sort, depth, hand_json(sort, v, i), defines)
+            if sort in ("created_at", "id"):
+                add(f"OFFSET {d}", "offset", sort, depth,
+                    f"select jsonb_agg(t) from (select * from assets order by {order} "
+                    f"offset {round(rows * depth)} limit 21) t;", {})
+            if sort == "created_at" and depth in DEFAULT_DEPTHS:
+                after = ":cursor" if depth else "null"
+                add(f"keyset_rows {d}", "keyset_rows", sort, depth,
+                    f"select * from keyset_rows(NULL::assets, 'created_at', 'desc', {after}, 20);", defines)
+                where = f"where {pred} " if depth else ""
+                add(f"hand-written typed {d}", "hand_typed", sort, depth,
+                    f"select * from assets {where}order by {order} limit 21;", defines)
+    v, i, c = boundary("created_at", rows, 0.5)
+    add("cursor_encode", "codec", "created_at", None,
+        "select cursor_encode('created_at', 'desc', :v::timestamptz, :i::bigint);", {"v": v, "i": i})
+    add("cursor_decode", "codec", "created_at", None, "select * from cursor_decode(:cursor);", {"cursor": c})
+    return cases
+
+
+def server_mean_ms():
+    """Mean execution time of the statement pgbench just ran, from pg_stat_statements (server side:
+    no client round trip, no protocol overhead)."""
+    rows = psql("select sum(total_exec_time) / sum(calls) from pg_stat_statements "
+                "where calls > 1 and query not like '%pg_stat_statements%'")
+    return float(rows[0][0]) if rows and rows[0][0] else float("nan")
+
+
+def pgbench(case, seconds, log_dir=None):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(case["sql"] + "\n")
+        script = f.name
+    cmd = ["pgbench", "-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", str(seconds), "-f", script]
+    for k, val in case["defines"].items():
+        cmd += ["-D", f"{k}={val}"]
+    if log_dir:
+        cmd += ["-l", "--log-prefix", os.path.join(log_dir, "tx")]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=log_dir or None)
+    os.unlink(script)
+    latencies = []
+    if log_dir:
+        for name in os.listdir(log_dir):
+            path = os.path.join(log_dir, name)
+            with open(path) as log:
+                latencies += [int(line.split()[2]) for line in log if line.strip()]
+            os.unlink(path)
+    return latencies
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        fields = dict(line.split(":", 1) for line in f)
+    return {k: int(fields[k].split()[0]) for k in ("VmRSS", "RssAnon")}
+
+
+def memory_check(calls):
+    """RSS of one backend before and after `calls` consecutive keyset_page calls (walking pages)."""
+    proc = subprocess.Popen(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def ask(sql):
+        proc.stdin.write(sql + "\n\\echo __done__\n")
+        proc.stdin.flush()
+        lines = []
+        while (line := proc.stdout.readline().strip()) != "__done__":
+            lines.append(line)
+        return lines
+
+    pid = int(ask("select pg_backend_pid();")[0])
+    walk = (f"do $$ declare c text; begin for n in 1..{calls} loop "
+            "select next_cursor into c from keyset_page('assets', 'created_at', 'desc', c, 20); "
+            "end loop; end $$;")
+    ask("select count(*) from keyset_page('assets', 'created_at', 'desc', null, 20);")
+    before = rss_kib(pid)
+    ask(walk)
+    after_1 = rss_kib(pid)
+    ask(walk)
+    after_2 = rss_kib(pid)
+    proc.stdin.close()
+    proc.wait()
+    return {"calls_per_step": calls, "before": before, "after_first": after_1, "after_second": after_2}
+
+
+def plot(results, out_dir):
+    """latency vs depth (log scale) for created_at: keyset_page, hand-written, OFFSET."""
+    series = {"keyset_page": [], "hand_json": [], "offset": []}
+    for r in results:
+        if r["sort"] == "created_at" and r["group"] in series:
+            series[r["group"]].append((r["depth"] * 100, r["median_ms"]))
+    data = os.path.join(out_dir, "latency_vs_depth.dat")
+    with open(data, "w") as f:
+        for group, points in series.items():
+            f.write(f"# {group}\n")
+            for x, y in sorted(points):
+                f.write(f"{x} {y}\n")
+            f.write("\n\n")
+    png = os.path.join(out_dir, "latency_vs_depth.png")
+    gp = f"""
+set terminal pngcairo size 900,560 font ",11" noenhanced
+set output "{png}"
+set title "20-row page of a {results[0]['rows']:,}-row table, sorted by created_at desc (pgbench, median)"
+set xlabel "depth of the page in the walk (%)"
+set ylabel "latency (ms, log scale)"
+set logscale y
+set grid
+set key top left
+plot "{data}" index 0 with linespoints lw 2 pt 7 title "keyset_page", \\
+     "{data}" index 1 with linespoints lw 2 pt 5 dt 2 title "hand-written keyset SQL", \\
+     "{data}" index 2 with linespoints lw 2 pt 9 title "OFFSET"
+"""
+    subprocess.run(["gnuplot"], input=gp, text=True, check=True)
+    return png
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, required=True)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--codec-bench")
+    ap.add_argument("--out", default="bench")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+
+    cases = build_cases(args.rows)
+    print(f"== {len(cases)} cases x {args.reps} repetitions x {args.seconds} s", flush=True)
+    for case in cases:  # warm-up: plans, caches, buffers
+        pgbench(case, 1)
+    samples = {c["name"]: [] for c in cases}
+    rep_medians = {c["name"]: [] for c in cases}
+    server = {c["name"]: [] for c in cases}
+    for rep in range(args.reps):
+        for case in cases:
+            psql("select pg_stat_statements_reset()")
+            with tempfile.TemporaryDirectory() as log_dir:
+                os.chmod(log_dir, 0o755)
+                lat = pgbench(case, args.seconds, log_dir)
+            samples[case["name"]] += lat
+            rep_medians[case["name"]].append(statistics.median(lat) / 1000)
+            server[case["name"]].append(server_mean_ms())
+        print(f"   repetition {rep + 1} done", flush=True)
+
+    results = []
+    for c in cases:
+        lat = samples[c["name"]]
+        results.append({**{k: c[k] for k in ("name", "group", "sort", "depth", "sql")}, "rows": args.rows,
+                        "transactions": len(lat), "median_ms": statistics.median(lat) / 1000,
+                        "server_ms": statistics.median(server[c["name"]]),
+                        "rep_medians_ms": rep_medians[c["name"]]})
+    by = {r["name"]: r for r in results}
+
+    def ms(name):
+        return by[name]["median_ms"]
+
+    def server_ms(name):
+        return by[name]["server_ms"]
+
+    ratios = []
+    for r in results:
+        d = f"{r['sort']}@{round(r['depth'] * 100)}%" if r["depth"] is not None else None
+        if r["group"] == "keyset_page":
+            ratios.append((f"keyset_page / hand-written, {d}", ms(r["name"]) / ms(f"hand-written {d}"), "<= 1.10"))
+        if r["group"] == "keyset_rows":
+            ratios.append((f"keyset_rows / hand-written typed, {d}", ms(r["name"]) / ms(f"hand-written typed {d}"), "<= 1.10"))
+    for sort in SORTS:
+        ratios.append((f"keyset_page at 99% / at 0%, {sort}", ms(f"keyset_page {sort}@99%") / ms(f"keyset_page {sort}@0%"), "<= 1.2"))
+    for sort in ("created_at", "id"):
+        ratios.append((f"OFFSET / keyset_page at 99%, {sort}", ms(f"OFFSET {sort}@99%") / ms(f"keyset_page {sort}@99%"), ">= 1000"))
+        ratios.append((f"OFFSET / keyset_page at 99%, {sort}, server-side execution time",
+                       server_ms(f"OFFSET {sort}@99%") / server_ms(f"keyset_page {sort}@99%"), ">= 1000"))
+    for r in results:
+        if r["group"] == "keyset_page" and r["depth"] is not None:
+            d = f"{r['sort']}@{round(r['depth'] * 100)}%"
+            ratios.append((f"keyset_page / hand-written, {d}, server-side execution time",
+                           server_ms(r["name"]) / server_ms(f"hand-written {d}"), "<= 1.10"))
+
+    print()
+    print("| case | median latency (ms) | server execution (ms) | transactions | per-repetition medians (ms) |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        reps = ", ".join(f"{x:.3f}" for x in r["rep_medians_ms"])
+        print(f"| {r['name']} | {r['median_ms']:.3f} | {r['server_ms']:.4f} | {r['transactions']} | {reps} |")
+    print()
+    print("| ratio | value | target |")
+    print("|---|---|---|")
+    for name, value, target in ratios:
+        print(f"| {name} | {value:.2f} | {target} |")
+
+    memory = memory_check(100_000)
+    print()
+    print(f"memory, one backend, RSS / private (RssAnon) in KiB: before {memory['before']}, "
+          f"after 100k keyset_page calls {memory['after_first']}, after 200k {memory['after_second']}")
+    codec = open(args.codec_bench).read().strip() if args.codec_bench else ""
+    png = plot(results, args.out)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"rows": args.rows, "seconds": args.seconds, "reps": args.reps, "results": results,
+                   "ratios": [{"ratio": n, "value": v, "target": t} for n, v, t in ratios],
+                   "memory_kib": memory, "codec_bench": codec}, f, indent=1)
+    print(f"\nwrote {args.out}/results.json and {png}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The benchmark command (`make bench`): release build, a throwaway cluster, N rows (default
+# 1,000,000; BENCH_ROWS=10000000 for 10M) with composite indexes, then pgbench cases run by
+# scripts/bench.py. Writes bench/results.json, bench/latency_vs_depth.png and prints the table.
+# Options (environment): BENCH_ROWS, BENCH_SECONDS (per run, default 3), BENCH_REPS (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${BENCH_ROWS:-1000000}
+
+bash scripts/setup.sh
+# gnuplot draws the latency plot; pgbench comes with postgresql-client.
+if ! command -v gnuplot >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null
+fi
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+unset RUST_BACKTRACE
+
+echo "== building and installing the release build"
+cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config 2>&1 | tail -n 1
+echo "== pure-Rust codec benchmark"
+cargo run --quiet --release -p keyset_core --example codec_bench | tee /tmp/pg_keyset-codec-bench.txt
+
+source scripts/cluster.sh
+# Settings: enough shared_buffers to hold the table and indexes (so every case is measured warm),
+# JIT off (it only adds compile time to millisecond queries), timezone fixed for the cursors.
+# pg_stat_statements (track=top) gives each case's server-side execution time next to pgbench's
+# client-side latency.
+cluster_start bench shared_buffers=2GB work_mem=64MB jit=off timezone=UTC max_wal_size=4GB \
+  synchronous_commit=off shared_preload_libraries=pg_stat_statements pg_stat_statements.track=top
+echo "== throwaway cluster in $CLUSTER_DIR; loading $ROWS rows"
+
+cluster_psql -q <<SQL
+create extension pg_keyset;
+create extension pg_stat_statements;
+create table assets (
+  id         bigint primary key,
+  created_at timestamptz not null,
+  name       text not null,
+  size       bigint not null,
+  priority   int              -- nullable: every 10th row is NULL
+);
+insert into assets
+select g,
+       timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second' + (g % 3) * interval '1 microsecond',
+       'asset-' || lpad(to_hex(g::bigint * 2654435761 % 4294967296), 8, '0'),
+       (g::bigint * 7919) % 1000000,
+       case when g % 10 = 0 then null else (g::bigint * 31) % 1000 end
+from generate_series(1, $ROWS) g;
+create index assets_created_at_id on assets (created_at, id);
+create index assets_name_id on assets (name, id);
+create index assets_priority_id on assets (priority, id);
+vacuum analyze assets;
+SQL
+
+python3 scripts/bench.py --rows "$ROWS" --seconds "${BENCH_SECONDS:-3}" --reps "${BENCH_REPS:-3}" \
+  --codec-bench /tmp/pg_keyset-codec-bench.txt --out bench
