@@ -27,6 +27,8 @@ pub struct Column {
 pub struct TableFacts {
     pub schema: String,
     pub relation: String,
+    /// An alias for the table in the page query that no column of it is named.
+    pub row_alias: String,
     pub key: Column,
     pub sort: Column,
 }
@@ -119,7 +121,11 @@ unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<Tabl
         Some(name) => {
             let attr = attrs
                 .iter()
-                .find(|a| !a.attisdropped && a.attnum > 0 && cstr(a.attname.data.as_ptr()) == name)
+                .find(|a| {
+                    !a.attisdropped
+                        && a.attnum > 0
+                        && CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes()
+                })
                 .ok_or_else(|| KeysetError::UndefinedColumn {
                     column: name.to_string(),
                     relation: relation.clone(),
@@ -127,5 +133,12 @@ unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<Tabl
             column(attr)?
         }
     };
-    Ok(TableFacts { schema, relation, key, sort })
+    // A bare alias names the whole row only if no column has that name (else it is the column).
+    let mut row_alias = String::from("keyset_row");
+    while attrs.iter().any(|a| {
+        !a.attisdropped && CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == row_alias.as_bytes()
+    }) {
+        row_alias.push('_');
+    }
+    Ok(TableFacts { schema, relation, row_alias, key, sort })
 }

@@ -58,6 +58,7 @@ impl Request {
         PageShape {
             schema: &self.facts.schema,
             relation: &self.facts.relation,
+            row_alias: &self.facts.row_alias,
             sort: &self.facts.sort.name,
             key: &self.facts.key.name,
             sort_nullable: !self.facts.sort.not_null,

@@ -47,6 +47,9 @@ pub enum Output {
 pub struct PageShape<'a> {
     pub schema: &'a str,
     pub relation: &'a str,
+    /// The table's alias in the query: a name none of its columns has, because a bare alias
+    /// means the whole row only when no column shares its name (a column `t` would win).
+    pub row_alias: &'a str,
     pub sort: &'a str,
     pub key: &'a str,
     pub sort_nullable: bool,
@@ -76,7 +79,7 @@ impl PageShape<'_> {
     }
 
     /// The WHERE conditions of the page's index ranges, in page order (None: the whole index).
-    fn branches(&self, s: &str, k: &str) -> Vec<Option<String>> {
+    fn branches(&self, r: &str, s: &str, k: &str) -> Vec<Option<String>> {
         let (op, asc) = match self.direction {
             Direction::Asc => ("OPERATOR(pg_catalog.>)", true),
             Direction::Desc => ("OPERATOR(pg_catalog.<)", false),
@@ -85,34 +88,35 @@ impl PageShape<'_> {
         if self.sort_is_key() {
             return match self.boundary {
                 Boundary::First => one(None),
-                _ => one(Some(format!("t.{k} {op} $1"))),
+                _ => one(Some(format!("{r}.{k} {op} $1"))),
             };
         }
-        let range = format!("(t.{s}, t.{k}) {op} ($1, $2)");
+        let range = format!("({r}.{s}, {r}.{k}) {op} ($1, $2)");
         match (self.boundary, self.sort_nullable, asc) {
             (Boundary::First, _, _) => one(None),
             (Boundary::AfterValue, false, _) => one(Some(range)),
             // ASC NULLS LAST: the rest of the non-NULL range, then the whole NULL block.
             (Boundary::AfterValue, true, true) => vec![
                 Some(range),
-                Some(format!("t.{s} IS NULL")),
+                Some(format!("{r}.{s} IS NULL")),
             ],
             // DESC NULLS FIRST: the NULL block is behind us; only the non-NULL range is left.
             (Boundary::AfterValue, true, false) => one(Some(range)),
             // Inside the NULL block (ASC): the rest of it, and nothing after.
             (Boundary::AfterNull, _, true) => {
-                one(Some(format!("t.{s} IS NULL AND t.{k} {op} $1")))
+                one(Some(format!("{r}.{s} IS NULL AND {r}.{k} {op} $1")))
             }
             // Inside the NULL block (DESC): the rest of it, then every non-NULL row.
             (Boundary::AfterNull, _, false) => vec![
-                Some(format!("t.{s} IS NULL AND t.{k} {op} $1")),
-                Some(format!("t.{s} IS NOT NULL")),
+                Some(format!("{r}.{s} IS NULL AND {r}.{k} {op} $1")),
+                Some(format!("{r}.{s} IS NOT NULL")),
             ],
         }
     }
 
     /// The page query for this shape.
     pub fn sql(&self) -> String {
+        let r = quote_ident(self.row_alias);
         let s = quote_ident(self.sort);
         let k = quote_ident(self.key);
         let rel = format!("{}.{}", quote_ident(self.schema), quote_ident(self.relation));
@@ -122,19 +126,19 @@ impl PageShape<'_> {
         };
         let fetch = self.page_size as i64 + 1;
         let order = if self.sort_is_key() {
-            format!("t.{k} {dir}")
+            format!("{r}.{k} {dir}")
         } else {
-            format!("t.{s} {dir}, t.{k} {dir}")
+            format!("{r}.{s} {dir}, {r}.{k} {dir}")
         };
-        let branches = self.branches(&s, &k);
+        let branches = self.branches(&r, &s, &k);
         let multi = branches.len() > 1;
         let selects: Vec<String> = branches
             .iter()
             .map(|condition| {
                 let filter = condition.as_ref().map(|c| format!(" WHERE {c}")).unwrap_or_default();
-                let whole_row = if self.output == Output::Info { "" } else { "t AS t, " };
+                let whole_row = if self.output == Output::Info { String::new() } else { format!("{r} AS t, ") };
                 format!(
-                    "(SELECT {whole_row}t.{s} AS k, t.{k} AS i FROM {rel} t{filter} ORDER BY {order} LIMIT {fetch})"
+                    "(SELECT {whole_row}{r}.{s} AS k, {r}.{k} AS i FROM {rel} {r}{filter} ORDER BY {order} LIMIT {fetch})"
                 )
             })
             .collect();
@@ -191,6 +195,7 @@ mod tests {
         PageShape {
             schema: "public",
             relation: "assets",
+            row_alias: "r",
             sort: "created_at",
             key: "id",
             sort_nullable: nullable,
@@ -208,7 +213,7 @@ mod tests {
         let mut s = shape(Boundary::AfterValue, false, Direction::Asc);
         s.sort = "x\"); drop table t; --";
         let sql = s.sql();
-        assert!(sql.contains("t.\"x\"\"); drop table t; --\""), "{sql}");
+        assert!(sql.contains("\"r\".\"x\"\"); drop table t; --\""), "{sql}");
     }
 
     #[test]
@@ -216,9 +221,9 @@ mod tests {
         let sql = shape(Boundary::AfterValue, false, Direction::Desc).sql();
         assert_eq!(
             sql,
-            "SELECT q.t, q.k, q.i FROM (SELECT t AS t, t.\"created_at\" AS k, t.\"id\" AS i FROM \"public\".\"assets\" t \
-             WHERE (t.\"created_at\", t.\"id\") OPERATOR(pg_catalog.<) ($1, $2) \
-             ORDER BY t.\"created_at\" DESC, t.\"id\" DESC LIMIT 21) q"
+            "SELECT q.t, q.k, q.i FROM (SELECT \"r\" AS t, \"r\".\"created_at\" AS k, \"r\".\"id\" AS i FROM \"public\".\"assets\" \"r\" \
+             WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.<) ($1, $2) \
+             ORDER BY \"r\".\"created_at\" DESC, \"r\".\"id\" DESC LIMIT 21) q"
         );
     }
 
@@ -227,22 +232,22 @@ mod tests {
         let mut s = shape(Boundary::AfterValue, false, Direction::Asc);
         s.sort = "id";
         assert_eq!(s.param_count(), 1);
-        assert!(s.sql().contains("WHERE t.\"id\" OPERATOR(pg_catalog.>) $1 ORDER BY t.\"id\" ASC LIMIT 21"));
+        assert!(s.sql().contains("WHERE \"r\".\"id\" OPERATOR(pg_catalog.>) $1 ORDER BY \"r\".\"id\" ASC LIMIT 21"));
     }
 
     #[test]
     fn nullable_forms_split_into_index_ranges() {
         let asc_value = shape(Boundary::AfterValue, true, Direction::Asc).sql();
         assert!(asc_value.contains("OPERATOR(pg_catalog.>) ($1, $2)"));
-        assert!(asc_value.contains("WHERE t.\"created_at\" IS NULL ORDER BY"));
+        assert!(asc_value.contains("WHERE \"r\".\"created_at\" IS NULL ORDER BY"));
         assert!(asc_value.contains("UNION ALL (SELECT") && asc_value.ends_with(" LIMIT 21) q"));
         let asc_null = shape(Boundary::AfterNull, true, Direction::Asc).sql();
-        assert!(asc_null.contains("WHERE t.\"created_at\" IS NULL AND t.\"id\" OPERATOR(pg_catalog.>) $1"));
+        assert!(asc_null.contains("WHERE \"r\".\"created_at\" IS NULL AND \"r\".\"id\" OPERATOR(pg_catalog.>) $1"));
         assert!(!asc_null.contains("UNION ALL"));
         let desc_null = shape(Boundary::AfterNull, true, Direction::Desc).sql();
-        assert!(desc_null.contains("IS NULL AND t.\"id\" OPERATOR(pg_catalog.<) $1"));
+        assert!(desc_null.contains("IS NULL AND \"r\".\"id\" OPERATOR(pg_catalog.<) $1"));
         assert!(desc_null.contains("UNION ALL"));
-        assert!(desc_null.contains("WHERE t.\"created_at\" IS NOT NULL ORDER BY t.\"created_at\" DESC, t.\"id\" DESC"));
+        assert!(desc_null.contains("WHERE \"r\".\"created_at\" IS NOT NULL ORDER BY \"r\".\"created_at\" DESC, \"r\".\"id\" DESC"));
         let desc_value = shape(Boundary::AfterValue, true, Direction::Desc).sql();
         assert!(!desc_value.contains("UNION ALL") && !desc_value.contains("IS NULL"));
         let first = shape(Boundary::First, true, Direction::Asc).sql();
