@@ -3,6 +3,10 @@
 //! This crate is the thin SQL layer. The logic worth testing without a server (the cursor codec,
 //! error kinds, value formats) lives in the Postgres-free `keyset_core` crate (`core/`).
 
+// pgrx raises errors from `Result<_, ErrorReport>` (a large type), and its SQL generator needs
+// table return types spelled out in full (it cannot see through aliases).
+#![allow(clippy::result_large_err, clippy::type_complexity)]
+
 use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
@@ -29,6 +33,7 @@ pub extern "C-unwind" fn _PG_init() {
 }
 
 #[cfg(any(test, feature = "pg_test"))]
+#[path = "tests/pg_tests.rs"]
 mod pg_tests;
 
 // `\df+` descriptions. Kept next to the code so they cannot drift from the signatures.

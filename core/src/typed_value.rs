@@ -69,7 +69,7 @@ pub fn parse(ty: WireType, s: &str) -> Result<Typed, String> {
         WireType::Int2 => int(s).map(Typed::Int2),
         WireType::Int4 => int(s).map(Typed::Int4),
         WireType::Int8 => int(s).map(Typed::Int8),
-        WireType::Float4 => float(s).and_then(|f: f32| Ok(Typed::Float4(f))),
+        WireType::Float4 => float(s).map(Typed::Float4),
         WireType::Float8 => float(s).map(Typed::Float8),
         WireType::Numeric => numeric(s).map(|()| Typed::Numeric(s.to_string())),
         WireType::Bool => match s {

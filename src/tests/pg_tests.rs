@@ -143,7 +143,7 @@ mod tests {
         for t in 0..24 {
             let (sort_type, sort_expr) = sorts[t % sorts.len()];
             let (key_type, key_expr) = keys[(rng.next() % keys.len() as u64) as usize];
-            let nullable = rng.next() % 3 != 0;
+            let nullable = !rng.next().is_multiple_of(3);
             let rows = rng.next() % 45;
             let spread = 1 + rng.next() % 12;
             let not_null = if nullable { "" } else { " NOT NULL" };
