@@ -71,13 +71,13 @@ impl Request {
 
     /// Parameter types and datums, in `$n` order.
     fn params(&self) -> (Vec<pg_sys::Oid>, Vec<pg_sys::Datum>) {
-        let sort_is_key = self.facts.sort.name == self.facts.key.name;
         let params = self.start.params();
-        let types: Vec<pg_sys::Oid> = match (&self.start, sort_is_key) {
-            (Start::AfterValue { value: Some(_), .. }, false) => {
+        // Same order as Start::params: the sort value (absent when sorting by the key), the key.
+        let types: Vec<pg_sys::Oid> = match &self.start {
+            Start::First => vec![],
+            Start::AfterValue { value: Some(_), .. } => {
                 vec![self.facts.sort.base_oid, self.facts.key.base_oid]
             }
-            (Start::First, _) => vec![],
             _ => vec![self.facts.key.base_oid],
         };
         // SAFETY: each value was validated for exactly this type by typed_value::parse.

@@ -79,21 +79,19 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// A double precision value, exact.
 pub fn float8(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
-    } else {
-        shorter(format!("{f}"), format!("{f:e}"))
-    }
+    float(f, f.is_nan(), f.is_infinite(), f > 0.0)
 }
 
 /// A real value, exact for real (formatted as f32, so 0.1 stays "0.1").
 pub fn float4(f: f32) -> String {
-    if f.is_nan() {
+    float(f, f.is_nan(), f.is_infinite(), f > 0.0)
+}
+
+fn float<F: std::fmt::Display + std::fmt::LowerExp>(f: F, nan: bool, infinite: bool, positive: bool) -> String {
+    if nan {
         "NaN".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+    } else if infinite {
+        if positive { "Infinity" } else { "-Infinity" }.to_string()
     } else {
         shorter(format!("{f}"), format!("{f:e}"))
     }
