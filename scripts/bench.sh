@@ -2,7 +2,8 @@
 # The benchmark command (`make bench`): release build, a throwaway cluster, N rows (default
 # 1,000,000; BENCH_ROWS=10000000 for 10M) with composite indexes, then pgbench cases run by
 # scripts/bench.py. Writes bench/results.json, bench/latency_vs_depth.png and prints the table.
-# Options (environment): BENCH_ROWS, BENCH_SECONDS (per run, default 3), BENCH_REPS (default 3).
+# Options (environment): BENCH_ROWS, BENCH_SECONDS (per run, default 3), BENCH_REPS (default 3),
+# BENCH_OUT (output directory, default bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-1000000}
@@ -53,4 +54,4 @@ vacuum analyze assets;
 SQL
 
 python3 scripts/bench.py --rows "$ROWS" --seconds "${BENCH_SECONDS:-3}" --reps "${BENCH_REPS:-3}" \
-  --codec-bench /tmp/pg_keyset-codec-bench.txt --out bench
+  --codec-bench /tmp/pg_keyset-codec-bench.txt --out "${BENCH_OUT:-bench}"
