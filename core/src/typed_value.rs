@@ -16,8 +16,10 @@ pub enum WireType {
     Float8,
     Numeric,
     Bool,
-    /// text, varchar, char(n), name
+    /// text, varchar, char(n)
     Text,
+    /// name: text of at most 63 bytes (Postgres would silently truncate a longer one)
+    Name,
     Uuid,
     Date,
     /// timestamp and timestamptz (both int64 µs since 2000-01-01)
@@ -36,6 +38,7 @@ impl WireType {
             WireType::Numeric => "numeric",
             WireType::Bool => "boolean",
             WireType::Text => "text",
+            WireType::Name => "name",
             WireType::Uuid => "uuid",
             WireType::Date => "date",
             WireType::Timestamp => "timestamp",
@@ -63,6 +66,9 @@ pub enum Typed {
     Timestamp(i64),
 }
 
+/// NAMEDATALEN - 1: the longest name Postgres stores without truncating it.
+const MAX_NAME_BYTES: usize = 63;
+
 /// Parses a wire string as `ty`. `Err` is the end of a DETAIL sentence: "... is not valid: <reason>".
 pub fn parse(ty: WireType, s: &str) -> Result<Typed, String> {
     match ty {
@@ -77,9 +83,11 @@ pub fn parse(ty: WireType, s: &str) -> Result<Typed, String> {
             "false" => Ok(Typed::Bool(false)),
             _ => Err("a boolean is written true or false".into()),
         },
-        WireType::Text => {
+        WireType::Text | WireType::Name => {
             if s.contains('\0') {
                 Err("text cannot contain the NUL character".into())
+            } else if ty == WireType::Name && s.len() > MAX_NAME_BYTES {
+                Err(format!("a name has at most {MAX_NAME_BYTES} bytes"))
             } else {
                 Ok(Typed::Text(s.to_string()))
             }
@@ -305,5 +313,7 @@ mod tests {
         assert!(parse(WireType::Bool, "t").is_err());
         assert!(parse(WireType::Text, "a\0b").is_err());
         assert_eq!(parse(WireType::Text, "Zoë"), Ok(Typed::Text("Zoë".into())));
+        assert!(parse(WireType::Name, &"n".repeat(63)).is_ok());
+        assert!(parse(WireType::Name, &"n".repeat(64)).is_err());
     }
 }

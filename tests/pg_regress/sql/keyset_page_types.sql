@@ -56,4 +56,11 @@ select rows, has_more from keyset_page('aliases', 't', 'asc', null, 2);
 select rows from keyset_page('aliases', 't', 'asc', (select next_cursor from keyset_page('aliases', 't', 'asc', null, 2)), 2);
 select * from keyset_rows(NULL::aliases, 'q', 'desc', null, 5);
 
+-- A name column: a cursor value longer than a name can be (63 bytes) is refused, not truncated.
+create table roles_list (id int primary key, r name not null);
+insert into roles_list values (1, 'alpha'), (2, repeat('n', 63));
+select jsonb_array_length(rows) from keyset_page('roles_list', 'r', 'asc', cursor_encode('r', 'asc', repeat('n', 63), 1), 5);
+select * from keyset_page('roles_list', 'r', 'asc', cursor_encode('r', 'asc', repeat('n', 64), 1), 5);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
 rollback;
