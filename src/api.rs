@@ -15,8 +15,7 @@ fn required<T>(arg: Option<T>, name: &'static str) -> Result<T, KeysetError> {
 }
 
 fn direction(arg: Option<&str>) -> Result<Direction, KeysetError> {
-    let d = required(arg, "direction")?;
-    Direction::from_sql(d).ok_or_else(|| KeysetError::InvalidDirection(d.to_string()))
+    Direction::from_sql(required(arg, "direction")?)
 }
 
 fn encode(

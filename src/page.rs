@@ -39,7 +39,7 @@ fn request(
     // NULL means "the default" for every other argument, as the SQL defaults do.
     let direction = match direction {
         None => Direction::Asc,
-        Some(d) => Direction::from_sql(d).ok_or_else(|| KeysetError::InvalidDirection(d.into()))?,
+        Some(d) => Direction::from_sql(d)?,
     };
     let page_size = page_request::page_size(page_size, MAX_PAGE_SIZE.get())?;
     let sort = sort.map(sort_spec::parse_column).transpose()?;

@@ -4,6 +4,8 @@
 use std::ffi::CStr;
 
 use keyset_core::{wire_value, CursorFault, KeysetError};
+
+use crate::catalog::type_name;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::AnyElement;
@@ -77,13 +79,4 @@ unsafe fn output_text(datum: pg_sys::Datum, oid: pg_sys::Oid) -> String {
     let s = CStr::from_ptr(cstr).to_string_lossy().into_owned();
     pg_sys::pfree(cstr.cast());
     s
-}
-
-/// `format_type_be`: the type's name as a user would write it.
-fn type_name(oid: pg_sys::Oid) -> String {
-    // SAFETY: format_type_be accepts any oid and returns a palloc'd C string.
-    unsafe {
-        let cstr = pg_sys::format_type_be(oid);
-        CStr::from_ptr(cstr).to_string_lossy().into_owned()
-    }
 }

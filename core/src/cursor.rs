@@ -16,7 +16,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::{DecodeError, Engine as _};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::error::{CursorFault, MAX_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS};
+use crate::error::{CursorFault, KeysetError, MAX_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS};
 use crate::json;
 
 /// Sort direction as carried in the cursor's `"o"` key.
@@ -43,14 +43,15 @@ impl Direction {
         }
     }
 
-    /// A direction given as a SQL argument: `asc`/`desc` in any letter case, like SQL keywords.
-    pub fn from_sql(s: &str) -> Option<Direction> {
+    /// A direction given as a SQL argument: `asc`/`desc` in any letter case, like SQL keywords;
+    /// anything else is 22023 `invalid sort direction`.
+    pub fn from_sql(s: &str) -> Result<Direction, KeysetError> {
         if s.eq_ignore_ascii_case("asc") {
-            Some(Direction::Asc)
+            Ok(Direction::Asc)
         } else if s.eq_ignore_ascii_case("desc") {
-            Some(Direction::Desc)
+            Ok(Direction::Desc)
         } else {
-            None
+            Err(KeysetError::InvalidDirection(s.to_string()))
         }
     }
 }
