@@ -1,5 +1,5 @@
-//! Table facts for one call, read from the relcache: names, the primary key, the sort column's
-//! type and NOT NULL flag.
+//! Table facts for one call, read from the relcache: names, the primary key, the sort columns'
+//! types and NOT NULL flags, the filter's columns.
 //!
 //! Nothing is cached here on purpose: the relcache already is the per-backend cache, kept
 //! current by Postgres' own invalidation, so DDL (renames, dropped columns, a new primary key)
@@ -7,14 +7,19 @@
 
 use std::ffi::CStr;
 
+use keyset_core::filter::Condition;
+use keyset_core::sort_spec::{self, SortItem, SortKey};
 use keyset_core::typed_value::WireType;
-use keyset_core::KeysetError;
+use keyset_core::{Direction, KeysetError};
 use pgrx::pg_sys;
+
+use crate::index_advice;
 
 /// A column of the relation as the page query needs it.
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
+    pub attnum: i16,
     /// The column's type with domains resolved: the parameter type of the plan, so a domain's
     /// constraints never run on (and never fail for) a cursor value.
     pub base_oid: pg_sys::Oid,
@@ -25,12 +30,16 @@ pub struct Column {
 /// What one keyset_page call needs to know about its relation.
 #[derive(Debug, Clone)]
 pub struct TableFacts {
+    pub relid: pg_sys::Oid,
     pub schema: String,
     pub relation: String,
     /// An alias for the table in the page query that no column of it is named.
     pub row_alias: String,
-    pub key: Column,
-    pub sort: Column,
+    /// The resolved ORDER BY (listed columns, then the primary key) and its columns.
+    pub keys: Vec<SortKey>,
+    pub key_columns: Vec<Column>,
+    /// For each filter condition: the column's attnum and base type.
+    pub filter_columns: Vec<(i16, pg_sys::Oid)>,
 }
 
 /// The cursor type of a (base) type oid, if cursors can carry it.
@@ -62,27 +71,45 @@ unsafe fn cstr(p: *const std::os::raw::c_char) -> String {
 }
 
 /// Opens the relation (AccessShareLock, held to the end of the transaction like any query's)
-/// and resolves the sort column (`None` = the primary key) and the primary key.
-pub fn resolve(relid: pg_sys::Oid, sort: Option<&str>) -> Result<TableFacts, KeysetError> {
+/// and resolves the sort (`None` = the primary key alone) and the filter's columns.
+pub fn resolve(
+    relid: pg_sys::Oid,
+    sort: Option<&[SortItem]>,
+    direction: Direction,
+    filter: &[Condition],
+) -> Result<TableFacts, KeysetError> {
     // SAFETY: plain relcache access under a lock; the relation stays open until we close it.
     unsafe {
         let rel = pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         if rel.is_null() {
             return Err(KeysetError::UndefinedTable { oid: relid.to_u32() });
         }
-        let result = resolve_open(rel, sort);
+        let result = resolve_open(rel, sort, direction, filter);
+        if let Ok(facts) = &result {
+            index_advice::check(rel, facts, filter);
+        }
         pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
         result
     }
 }
 
-unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<TableFacts, KeysetError> {
+unsafe fn resolve_open(
+    rel: pg_sys::Relation,
+    sort: Option<&[SortItem]>,
+    direction: Direction,
+    filter: &[Condition],
+) -> Result<TableFacts, KeysetError> {
     let form = &*(*rel).rd_rel;
     let relation = cstr(form.relname.data.as_ptr());
     let schema = cstr(pg_sys::get_namespace_name(form.relnamespace));
     let tupdesc = (*rel).rd_att;
     let natts = (*tupdesc).natts as usize;
     let attrs = (*tupdesc).attrs.as_slice(natts);
+    let live = |a: &&pg_sys::FormData_pg_attribute| !a.attisdropped && a.attnum > 0;
+    let named = |name: &str| {
+        attrs.iter().filter(live).find(|a| CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes())
+    };
+    let undefined = |name: &str| KeysetError::UndefinedColumn { column: name.to_string(), relation: relation.clone() };
 
     // The primary key's columns, from the relcache's own bitmap.
     let pk = pg_sys::RelationGetIndexAttrBitmap(
@@ -98,6 +125,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<Tabl
     }
     let pk_attnum = pg_sys::bms_next_member(pk, -1) + pg_sys::FirstLowInvalidHeapAttributeNumber;
     let key_attr = &attrs[(pk_attnum - 1) as usize];
+    let key_name = cstr(key_attr.attname.data.as_ptr());
 
     let column = |attr: &pg_sys::FormData_pg_attribute| -> Result<Column, KeysetError> {
         let name = cstr(attr.attname.data.as_ptr());
@@ -114,26 +142,20 @@ unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<Tabl
                 });
             }
         };
-        Ok(Column { name, base_oid: base, wire, not_null: attr.attnotnull })
+        Ok(Column { name, attnum: attr.attnum, base_oid: base, wire, not_null: attr.attnotnull })
     };
-    let key = column(key_attr)?;
-    let sort = match sort {
-        None => key.clone(),
-        Some(name) => {
-            let attr = attrs
-                .iter()
-                .find(|a| {
-                    !a.attisdropped
-                        && a.attnum > 0
-                        && CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes()
-                })
-                .ok_or_else(|| KeysetError::UndefinedColumn {
-                    column: name.to_string(),
-                    relation: relation.clone(),
-                })?;
-            column(attr)?
-        }
-    };
+    let keys = sort_spec::resolve(sort.unwrap_or(&[]), direction, &key_name);
+    let key_columns = keys
+        .iter()
+        .map(|k| column(named(&k.column).ok_or_else(|| undefined(&k.column))?))
+        .collect::<Result<Vec<_>, _>>()?;
+    let filter_columns = filter
+        .iter()
+        .map(|c| {
+            let attr = named(&c.column).ok_or_else(|| undefined(&c.column))?;
+            Ok((attr.attnum, pg_sys::getBaseType(attr.atttypid)))
+        })
+        .collect::<Result<Vec<_>, KeysetError>>()?;
     // A bare alias names the whole row only if no column has that name (else it is the column).
     let mut row_alias = String::from("keyset_row");
     while attrs.iter().any(|a| {
@@ -141,5 +163,13 @@ unsafe fn resolve_open(rel: pg_sys::Relation, sort: Option<&str>) -> Result<Tabl
     }) {
         row_alias.push('_');
     }
-    Ok(TableFacts { schema, relation, row_alias, key, sort })
+    Ok(TableFacts {
+        relid: (*rel).rd_id,
+        schema,
+        relation,
+        row_alias,
+        keys,
+        key_columns,
+        filter_columns,
+    })
 }

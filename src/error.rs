@@ -20,6 +20,8 @@ fn errcode(state: SqlState) -> PgSqlErrorCode {
         SqlState::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
         SqlState::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
         SqlState::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        SqlState::DuplicateColumn => PgSqlErrorCode::ERRCODE_DUPLICATE_COLUMN,
+        SqlState::TooManyColumns => PgSqlErrorCode::ERRCODE_TOO_MANY_COLUMNS,
     }
 }
 

@@ -71,7 +71,10 @@ pub unsafe fn datum_wire_string(
 }
 
 /// The type's own text output.
-unsafe fn output_text(datum: pg_sys::Datum, oid: pg_sys::Oid) -> String {
+///
+/// # Safety
+/// `datum` must be a valid, non-NULL datum of type `oid`.
+pub unsafe fn output_text(datum: pg_sys::Datum, oid: pg_sys::Oid) -> String {
     let mut func = pg_sys::InvalidOid;
     let mut is_varlena = false;
     pg_sys::getTypeOutputInfo(oid, &mut func, &mut is_varlena);

@@ -4,10 +4,14 @@
 //! `{"s":<sort>,"o":"asc"|"desc","v":<value>,"id":<tiebreak id>}` with the keys in that order and
 //! strings escaped as Go's `encoding/json` does (see [`crate::json`]).
 //!
-//! pg_keyset's one extension so far: `"v":null` carries a SQL NULL boundary value, which the
-//! reference services cannot express. Later extensions (multi-column sorts, backward paging, a
-//! digest of the filter) add keys after `"id"`, so the single-column bytes never change; until then
-//! the decoder rejects unknown keys, so a tampered cursor cannot smuggle anything in.
+//! pg_keyset's extensions, none of which changes the single-column bytes:
+//! - `"v":null` carries a SQL NULL boundary value, which the reference services cannot express;
+//! - multi-column sorts and filters add two keys after `"id"`: `"x"`, the values of the sort
+//!   columns between the first one (`"v"`) and the primary key (`"id"`), and `"h"`, a digest of
+//!   (table, resolved sort, filter) so that a cursor only continues the listing it came from.
+//!   Both appear only when the listing goes beyond the single-column form.
+//!
+//! The decoder rejects unknown keys, so a tampered cursor cannot smuggle anything in.
 //!
 //! The decoder is strict: exactly one encoding is accepted for a given cursor (no padding, no
 //! standard alphabet, no stray trailing bits, no duplicate or unknown keys).
@@ -67,14 +71,18 @@ pub struct Cursor {
     pub value: Option<String>,
     /// The boundary row's tiebreak id as a wire string (`"id"`).
     pub id: String,
+    /// Values of the further sort columns (`"x"`), `None` = SQL NULL; empty = no `"x"` key.
+    pub more: Vec<Option<String>>,
+    /// Digest of the listing (`"h"`) for multi-column sorts and filters.
+    pub digest: Option<String>,
 }
 
 /// The checks both sides apply to the fields: the encoder refuses what the decoder would reject.
-fn check_fields(sort: &str, value: Option<&str>, id: &str) -> Result<(), CursorFault> {
+fn check_fields(sort: &str, value: Option<&str>, id: &str, more: &[Option<String>]) -> Result<(), CursorFault> {
     if sort.is_empty() {
         return Err(CursorFault::EmptySort);
     }
-    if let Some(v) = value {
+    for v in std::iter::once(value).chain(more.iter().map(Option::as_deref)).flatten() {
         // Cheap byte test first: a value of at most 512 bytes has at most 512 characters.
         if v.len() > MAX_VALUE_CHARS {
             let chars = v.chars().count();
@@ -95,7 +103,14 @@ fn check_fields(sort: &str, value: Option<&str>, id: &str) -> Result<(), CursorF
     Ok(())
 }
 
-/// The compact JSON text of a cursor, before base64url.
+fn push_value(out: &mut String, value: Option<&str>) {
+    match value {
+        Some(v) => json::push_string(out, v),
+        None => out.push_str("null"),
+    }
+}
+
+/// The compact JSON text of a single-column cursor, before base64url.
 pub fn to_json(sort: &str, direction: Direction, value: Option<&str>, id: &str) -> String {
     let mut out = String::with_capacity(32 + sort.len() + value.map_or(4, str::len) + id.len());
     out.push_str("{\"s\":");
@@ -103,12 +118,34 @@ pub fn to_json(sort: &str, direction: Direction, value: Option<&str>, id: &str) 
     out.push_str(",\"o\":\"");
     out.push_str(direction.as_str());
     out.push_str("\",\"v\":");
-    match value {
-        Some(v) => json::push_string(&mut out, v),
-        None => out.push_str("null"),
-    }
+    push_value(&mut out, value);
     out.push_str(",\"id\":");
     json::push_string(&mut out, id);
+    out.push('}');
+    out
+}
+
+/// The JSON text of any cursor: the single-column text with `"x"` and `"h"` after `"id"`.
+fn to_json_full(c: &Cursor) -> String {
+    let mut out = to_json(&c.sort, c.direction, c.value.as_deref(), &c.id);
+    if c.more.is_empty() && c.digest.is_none() {
+        return out;
+    }
+    out.pop(); // the closing brace
+    if !c.more.is_empty() {
+        out.push_str(",\"x\":[");
+        for (i, v) in c.more.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_value(&mut out, v.as_deref());
+        }
+        out.push(']');
+    }
+    if let Some(h) = &c.digest {
+        out.push_str(",\"h\":");
+        json::push_string(&mut out, h);
+    }
     out.push('}');
     out
 }
@@ -121,8 +158,11 @@ pub fn encode(
     value: Option<&str>,
     id: &str,
 ) -> Result<String, CursorFault> {
-    check_fields(sort, value, id)?;
-    let text = to_json(sort, direction, value, id);
+    check_fields(sort, value, id, &[])?;
+    finish(to_json(sort, direction, value, id))
+}
+
+fn finish(text: String) -> Result<String, CursorFault> {
     let encoded_len = base64::encoded_len(text.len(), false).unwrap_or(usize::MAX);
     if encoded_len > MAX_CURSOR_BYTES {
         return Err(CursorFault::TooLong { bytes: encoded_len });
@@ -131,8 +171,13 @@ pub fn encode(
 }
 
 impl Cursor {
+    /// Mints this cursor (any form); same guarantees as [`encode`].
     pub fn encode(&self) -> Result<String, CursorFault> {
-        encode(&self.sort, self.direction, self.value.as_deref(), &self.id)
+        check_fields(&self.sort, self.value.as_deref(), &self.id, &self.more)?;
+        if self.digest.as_ref().is_some_and(|h| h.is_empty()) {
+            return Err(CursorFault::EmptyDigest);
+        }
+        finish(to_json_full(self))
     }
 }
 
@@ -154,8 +199,12 @@ pub fn decode(cursor: &str) -> Result<Cursor, CursorFault> {
     let value = fields.v.ok_or(CursorFault::MissingKey("v"))?;
     let id = fields.id.ok_or(CursorFault::MissingKey("id"))?;
     let direction = Direction::from_wire(&o).ok_or(CursorFault::BadDirection(o))?;
-    check_fields(&sort, value.as_deref(), &id)?;
-    Ok(Cursor { sort, direction, value, id })
+    let more = fields.x.unwrap_or_default();
+    check_fields(&sort, value.as_deref(), &id, &more)?;
+    if fields.h.as_ref().is_some_and(|h| h.is_empty()) {
+        return Err(CursorFault::EmptyDigest);
+    }
+    Ok(Cursor { sort, direction, value, id, more, digest: fields.h })
 }
 
 fn decode_base64(cursor: &str) -> Result<Vec<u8>, CursorFault> {
@@ -182,6 +231,8 @@ struct Fields {
     o: Option<String>,
     v: Option<Option<String>>,
     id: Option<String>,
+    x: Option<Vec<Option<String>>>,
+    h: Option<String>,
 }
 
 fn parse_json(text: &str) -> Result<Fields, CursorFault> {
@@ -260,23 +311,41 @@ impl Fields {
             Key::O => ("o", self.o.is_some()),
             Key::V => ("v", self.v.is_some()),
             Key::Id => ("id", self.id.is_some()),
+            Key::X => ("x", self.x.is_some()),
+            Key::H => ("h", self.h.is_some()),
             Key::Other(k) => return Err(CursorFault::UnknownKey(k.clone())),
         };
         if slot_is_set {
             return Err(CursorFault::DuplicateKey(name.to_string()));
         }
+        if let Key::X = key {
+            let WireValue::Array(items) = value else {
+                return Err(CursorFault::NotArray { key: "x", found: value.kind() });
+            };
+            let mut more = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    WireValue::Str(s) => more.push(Some(s)),
+                    WireValue::Other("null") => more.push(None),
+                    other => return Err(CursorFault::NotString { key: "x", found: other.kind() }),
+                }
+            }
+            self.x = Some(more);
+            return Ok(());
+        }
         let string = match (value, &key) {
             (WireValue::Str(s), _) => Some(s),
             // Only "v" may be null: it stands for a SQL NULL boundary value.
             (WireValue::Other("null"), Key::V) => None,
-            (WireValue::Other(found), _) => return Err(CursorFault::NotString { key: name, found }),
+            (other, _) => return Err(CursorFault::NotString { key: name, found: other.kind() }),
         };
         match key {
             Key::S => self.s = string,
             Key::O => self.o = string,
             Key::V => self.v = Some(string),
             Key::Id => self.id = string,
-            Key::Other(_) => {}
+            Key::H => self.h = string,
+            Key::X | Key::Other(_) => {}
         }
         Ok(())
     }
@@ -287,6 +356,8 @@ enum Key {
     O,
     V,
     Id,
+    X,
+    H,
     Other(String),
 }
 
@@ -297,6 +368,8 @@ impl Key {
             "o" => Key::O,
             "v" => Key::V,
             "id" => Key::Id,
+            "x" => Key::X,
+            "h" => Key::H,
             other => Key::Other(other.to_string()),
         }
     }
@@ -318,10 +391,21 @@ impl<'de> de::Deserialize<'de> for Key {
     }
 }
 
-/// A value in the cursor object: a string, or the JSON kind of anything else.
+/// A value in the cursor object: a string, an array, or the JSON kind of anything else.
 enum WireValue {
     Str(String),
+    Array(Vec<WireValue>),
     Other(&'static str),
+}
+
+impl WireValue {
+    fn kind(&self) -> &'static str {
+        match self {
+            WireValue::Str(_) => "string",
+            WireValue::Array(_) => "array",
+            WireValue::Other(k) => k,
+        }
+    }
 }
 
 impl<'de> de::Deserialize<'de> for WireValue {
@@ -354,8 +438,12 @@ impl<'de> de::Deserialize<'de> for WireValue {
                 Ok(WireValue::Other("null"))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<WireValue, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(WireValue::Other("array"))
+                // The cursor's length cap (1024 bytes) bounds how many items there can be.
+                let mut items = Vec::new();
+                while let Some(v) = seq.next_element::<WireValue>()? {
+                    items.push(v);
+                }
+                Ok(WireValue::Array(items))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WireValue, A::Error> {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}

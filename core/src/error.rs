@@ -32,11 +32,15 @@ pub enum SqlState {
     UndefinedTable,
     /// 42809 `wrong_object_type`: a row type that is not a table's.
     WrongObjectType,
+    /// 42701 `duplicate_column`: a column listed twice in a sort specification.
+    DuplicateColumn,
+    /// 54011 `too_many_columns`: a sort specification longer than pg_keyset supports.
+    TooManyColumns,
 }
 
 impl SqlState {
     /// Every variant, so the mapping test on the extension side covers each one.
-    pub const ALL: [SqlState; 10] = [
+    pub const ALL: [SqlState; 12] = [
         SqlState::InvalidParameterValue,
         SqlState::NullValueNotAllowed,
         SqlState::DatatypeMismatch,
@@ -47,6 +51,8 @@ impl SqlState {
         SqlState::FeatureNotSupported,
         SqlState::UndefinedTable,
         SqlState::WrongObjectType,
+        SqlState::DuplicateColumn,
+        SqlState::TooManyColumns,
     ];
 
     pub fn code(self) -> &'static str {
@@ -61,6 +67,8 @@ impl SqlState {
             SqlState::FeatureNotSupported => "0A000",
             SqlState::UndefinedTable => "42P01",
             SqlState::WrongObjectType => "42809",
+            SqlState::DuplicateColumn => "42701",
+            SqlState::TooManyColumns => "54011",
         }
     }
 }
@@ -83,6 +91,8 @@ pub enum CursorFault {
     UnknownKey(String),
     DuplicateKey(String),
     NotString { key: &'static str, found: &'static str },
+    NotArray { key: &'static str, found: &'static str },
+    EmptyDigest,
     BadDirection(String),
     EmptySort,
     ValueTooLong { chars: usize },
@@ -99,6 +109,11 @@ pub enum CursorFault {
     NullForNotNull { column: String },
     /// Sorting by the primary key: the value and the id must be the same key.
     ValueIsNotId,
+    /// The cursor's digest says it was minted for another table, sort or filter (or it has a
+    /// digest the request has no use for, or lacks one it needs).
+    ListingMismatch,
+    /// The cursor carries a different number of sort values than the request's sort has columns.
+    ValueCount { cursor: usize, request: usize },
 }
 
 /// Caps of the wire format, shared with the reference services (see README, "Cursor format").
@@ -155,6 +170,10 @@ impl fmt::Display for CursorFault {
             NotString { key, found } => {
                 write!(f, "The cursor's \"{key}\" is a JSON {found}, not a string.")
             }
+            NotArray { key, found } => {
+                write!(f, "The cursor's \"{key}\" is a JSON {found}, not an array.")
+            }
+            EmptyDigest => write!(f, "The cursor's digest is empty."),
             BadDirection(o) => write!(
                 f,
                 "The cursor's direction \"{}\" is neither \"asc\" nor \"desc\".",
@@ -197,6 +216,14 @@ impl fmt::Display for CursorFault {
                 f,
                 "The cursor sorts by the primary key, but its value and id differ."
             ),
+            ListingMismatch => write!(
+                f,
+                "The cursor was minted for another table, sort specification or filter."
+            ),
+            ValueCount { cursor, request } => write!(
+                f,
+                "The cursor carries {cursor} sort values, but this request sorts by {request} columns."
+            ),
         }
     }
 }
@@ -234,6 +261,14 @@ pub enum KeysetError {
     PageSizeNotPositive { page_size: i32 },
     /// page_size above the `pg_keyset.max_page_size` setting.
     PageSizeTooLarge { page_size: i32, max: i32 },
+    /// A column listed twice in the sort specification.
+    DuplicateSortColumn { column: String },
+    /// More sort columns than [`crate::sort_spec::MAX_SORT_COLUMNS`].
+    TooManySortColumns { max: usize },
+    /// Both `after` and `before` given.
+    BothCursors,
+    /// A `filter` argument that is not a valid filter; `path` names where (e.g. `price.<`).
+    InvalidFilter { path: String, reason: String },
 }
 
 impl KeysetError {
@@ -253,9 +288,12 @@ impl KeysetError {
             KeysetError::NoOrdering { .. } => SqlState::UndefinedFunction,
             KeysetError::UndefinedTable { .. } => SqlState::UndefinedTable,
             KeysetError::NotATableRowType { .. } => SqlState::WrongObjectType,
-            KeysetError::PageSizeNotPositive { .. } | KeysetError::PageSizeTooLarge { .. } => {
-                SqlState::InvalidParameterValue
-            }
+            KeysetError::PageSizeNotPositive { .. }
+            | KeysetError::PageSizeTooLarge { .. }
+            | KeysetError::BothCursors
+            | KeysetError::InvalidFilter { .. } => SqlState::InvalidParameterValue,
+            KeysetError::DuplicateSortColumn { .. } => SqlState::DuplicateColumn,
+            KeysetError::TooManySortColumns { .. } => SqlState::TooManyColumns,
         }
     }
 
@@ -300,6 +338,15 @@ impl KeysetError {
             KeysetError::PageSizeTooLarge { page_size, max } => {
                 format!("page_size {page_size} exceeds pg_keyset.max_page_size ({max})")
             }
+            KeysetError::DuplicateSortColumn { column } => format!(
+                "column \"{}\" appears more than once in the sort specification",
+                column.escape_debug()
+            ),
+            KeysetError::TooManySortColumns { max } => {
+                format!("a sort specification can list at most {max} columns")
+            }
+            KeysetError::BothCursors => "cannot page both after and before a cursor".into(),
+            KeysetError::InvalidFilter { .. } => "invalid filter".into(),
         }
     }
 
@@ -331,6 +378,10 @@ impl KeysetError {
             KeysetError::PageSizeNotPositive { page_size } => {
                 Some(format!("page_size was {page_size}."))
             }
+            KeysetError::InvalidFilter { path, reason } if path.is_empty() => Some(format!("{reason}.")),
+            KeysetError::InvalidFilter { path, reason } => {
+                Some(format!("At \"{}\": {reason}.", path.escape_debug()))
+            }
             _ => None,
         }
     }
@@ -338,7 +389,10 @@ impl KeysetError {
     pub fn hint(&self) -> Option<String> {
         match self {
             KeysetError::InvalidCursor(
-                CursorFault::SortMismatch { .. } | CursorFault::DirectionMismatch { .. },
+                CursorFault::SortMismatch { .. }
+                | CursorFault::DirectionMismatch { .. }
+                | CursorFault::ListingMismatch
+                | CursorFault::ValueCount { .. },
             ) => Some(
                 "A cursor continues only the listing it was minted for; start again with after => NULL."
                     .into(),
@@ -354,8 +408,14 @@ impl KeysetError {
             KeysetError::InvalidDirection(_) => Some("Use \"asc\" or \"desc\".".into()),
             KeysetError::UnsupportedType { .. } => Some("Cast the value to text.".into()),
             KeysetError::SortSyntax { .. } => Some(
-                "Pass one column name, such as 'created_at', or a quoted name, such as '\"CreatedAt\"'."
+                "Write columns as in ORDER BY, e.g. 'priority desc nulls last, created_at'; quote names that need it, e.g. '\"CreatedAt\"'."
                     .into(),
+            ),
+            KeysetError::BothCursors => Some(
+                "Pass next_cursor as after to page forward, or prev_cursor as before to page back.".into(),
+            ),
+            KeysetError::InvalidFilter { .. } => Some(
+                "A filter is a JSON object of column: value (equality), column: null (IS NULL) or column: {\"op\": value} with op one of =, <>, <, <=, >, >=, in, @>, is, is not.".into(),
             ),
             KeysetError::NoPrimaryKey { relation } => Some(format!(
                 "keyset_page breaks ties by the primary key; add one, e.g. ALTER TABLE {relation} ADD PRIMARY KEY (id)."

@@ -6,6 +6,7 @@
 
 pub mod cursor;
 pub mod error;
+pub mod filter;
 pub mod json;
 pub mod page_request;
 pub mod predicate;

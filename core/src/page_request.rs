@@ -1,9 +1,14 @@
-//! The checks of one keyset_page request that need no server: page size, and whether a cursor
-//! belongs to this request (same sort, same direction, values valid for the columns' types).
+//! The checks of one keyset_page request that need no server: page size, whether a cursor
+//! belongs to this listing (same sort, direction and digest, values valid for the columns'
+//! types), and minting the cursors of a page.
 
-use crate::cursor::{self, Direction};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::cursor::{self, Cursor};
 use crate::error::{CursorFault, KeysetError};
-use crate::predicate::Boundary;
+use crate::filter::{self, Condition};
+use crate::sort_spec::SortKey;
 use crate::typed_value::{self, Typed, WireType};
 
 /// Page size when the caller passes NULL.
@@ -29,92 +34,149 @@ pub struct KeyColumn<'a> {
     pub not_null: bool,
 }
 
-/// Where the page starts, with the cursor's values parsed for the columns' types.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Start {
-    First,
-    /// After (value, id); when sorting by the key, `value` is `None` (the key is the only param).
-    AfterValue { value: Option<Typed>, id: Typed },
-    /// After a row whose sort value is NULL.
-    AfterNull { id: Typed },
+/// Whether a listing is the reference services' single-column form: one sort column in its
+/// default NULL placement tiebroken by the key in the same direction (or the key alone), and no
+/// filter. Only such listings get cursors without `"x"`/`"h"`, byte-identical to the references.
+pub fn is_single_column_form(keys: &[SortKey], filter: &[Condition]) -> bool {
+    filter.is_empty()
+        && match keys {
+            [_] => true,
+            [sort, key] => sort.default_nulls() && key.direction == sort.direction,
+            _ => false,
+        }
 }
 
-impl Start {
-    pub fn boundary(&self) -> Boundary {
-        match self {
-            Start::First => Boundary::First,
-            Start::AfterValue { .. } => Boundary::AfterValue,
-            Start::AfterNull { .. } => Boundary::AfterNull,
+/// FNV-1a, 64 bits: a fixed, dependency-free function whose output never changes between builds.
+/// The digest detects a cursor reused with another listing; it is not a MAC (a cursor holds
+/// nothing secret, and every value in it is validated and bound as a parameter anyway).
+fn fnv1a64(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for &b in part.as_bytes().iter().chain(&[0u8]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
     }
-
-    /// The bound parameters in `$n` order.
-    pub fn params(&self) -> Vec<&Typed> {
-        match self {
-            Start::First => vec![],
-            Start::AfterValue { value: Some(v), id } => vec![v, id],
-            Start::AfterValue { value: None, id } | Start::AfterNull { id } => vec![id],
-        }
-    }
+    h
 }
 
-/// Decodes `after` and checks that it continues this request. NULL or empty → the first page.
+/// The cursor digest of a listing (11 base64url characters), or None for the single-column form.
+pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition]) -> Option<String> {
+    if is_single_column_form(keys, filter) {
+        return None;
+    }
+    let sort: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{:?} {}", k.column, k.order_words()))
+        .collect();
+    let h = fnv1a64(&[schema, relation, &sort.join(","), &filter::canonical(filter)]);
+    Some(URL_SAFE_NO_PAD.encode(h.to_be_bytes()))
+}
+
+/// Where the page starts: None = no cursor (the first page), or the cursor's value for each
+/// key (None = SQL NULL), parsed for the columns' types.
+pub type Start = Option<Vec<Option<Typed>>>;
+
+/// Decodes a cursor and checks that it continues this listing: same first column and
+/// direction, same digest (table, sort, filter), one value per key, each valid for its column.
+/// NULL or empty → the first page.
 pub fn start(
-    after: Option<&str>,
-    sort: KeyColumn,
-    key: KeyColumn,
-    direction: Direction,
+    cursor_text: Option<&str>,
+    keys: &[SortKey],
+    columns: &[KeyColumn],
+    digest: Option<&str>,
 ) -> Result<Start, KeysetError> {
     let invalid = KeysetError::InvalidCursor;
-    let after = match after {
-        None | Some("") => return Ok(Start::First),
+    let text = match cursor_text {
+        None | Some("") => return Ok(None),
         Some(a) => a,
     };
-    let c = cursor::decode(after).map_err(invalid)?;
-    if c.sort != sort.name {
-        return Err(invalid(CursorFault::SortMismatch { cursor: c.sort, request: sort.name.into() }));
+    let c = cursor::decode(text).map_err(invalid)?;
+    let first = &keys[0];
+    if c.sort != first.column {
+        return Err(invalid(CursorFault::SortMismatch { cursor: c.sort, request: first.column.clone() }));
     }
-    if c.direction != direction {
+    if c.direction != first.direction {
         return Err(invalid(CursorFault::DirectionMismatch {
             cursor: c.direction.as_str(),
-            request: direction.as_str(),
+            request: first.direction.as_str(),
         }));
     }
-    let parse = |field: &'static str, col: KeyColumn, s: &str| {
-        typed_value::parse(col.wire, s).map_err(|reason| {
-            invalid(CursorFault::BadValue {
-                field,
-                column: col.name.to_string(),
-                type_name: col.wire.sql_name().to_string(),
-                reason,
-            })
-        })
-    };
-    let id = parse("id", key, &c.id)?;
-    let sort_is_key = sort.name == key.name;
-    match c.value {
-        None if sort.not_null => {
-            Err(invalid(CursorFault::NullForNotNull { column: sort.name.to_string() }))
-        }
-        None => Ok(Start::AfterNull { id }),
-        Some(v) if sort_is_key => {
-            if v != c.id {
-                return Err(invalid(CursorFault::ValueIsNotId));
-            }
-            Ok(Start::AfterValue { value: None, id })
-        }
-        Some(v) => Ok(Start::AfterValue { value: Some(parse("value", sort, &v)?), id }),
+    if c.digest.as_deref() != digest {
+        return Err(invalid(CursorFault::ListingMismatch));
     }
+    let m = keys.len();
+    // "v" is the first column, "x" the middle ones, "id" the key; sorting by the key alone,
+    // "v" and "id" are the same key.
+    let values: Vec<Option<&str>> = if m == 1 {
+        if c.value.as_deref() != Some(c.id.as_str()) || !c.more.is_empty() {
+            return Err(invalid(CursorFault::ValueIsNotId));
+        }
+        vec![Some(&c.id)]
+    } else {
+        if c.more.len() != m - 2 {
+            return Err(invalid(CursorFault::ValueCount { cursor: c.more.len() + 2, request: m }));
+        }
+        std::iter::once(c.value.as_deref())
+            .chain(c.more.iter().map(Option::as_deref))
+            .chain(std::iter::once(Some(c.id.as_str())))
+            .collect()
+    };
+    let mut typed = Vec::with_capacity(m);
+    for (i, (value, col)) in values.into_iter().zip(columns).enumerate() {
+        let field = if i + 1 == m { "id" } else { "value" };
+        typed.push(match value {
+            None if col.not_null => {
+                return Err(invalid(CursorFault::NullForNotNull { column: col.name.to_string() }))
+            }
+            None => None,
+            Some(v) => Some(typed_value::parse(col.wire, v).map_err(|reason| {
+                invalid(CursorFault::BadValue {
+                    field,
+                    column: col.name.to_string(),
+                    type_name: col.wire.sql_name().to_string(),
+                    reason,
+                })
+            })?),
+        });
+    }
+    Ok(Some(typed))
+}
+
+/// The cursor for a row whose key values (wire strings, None = NULL) are `values`.
+pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digest: Option<&str>) -> Result<String, KeysetError> {
+    let mut values = values.into_iter();
+    let first = values.next().flatten();
+    let mut rest: Vec<Option<String>> = values.collect();
+    let id = match rest.pop() {
+        Some(id) => id,
+        None => first.clone(), // sorting by the key alone: "v" and "id" are both the key
+    };
+    let id = id.ok_or(KeysetError::NullArgument("id"))?;
+    let c = Cursor {
+        sort: keys[0].column.clone(),
+        direction: keys[0].direction,
+        value: first,
+        id,
+        more: rest,
+        digest: digest.map(str::to_string),
+    };
+    c.encode().map_err(KeysetError::CannotEncode)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cursor::encode;
+    use crate::cursor::{encode, Direction};
+    use crate::sort_spec::{parse, resolve};
 
     const CREATED: KeyColumn = KeyColumn { name: "created_at", wire: WireType::Timestamp, not_null: true };
     const PRIORITY: KeyColumn = KeyColumn { name: "priority", wire: WireType::Int4, not_null: false };
     const ID: KeyColumn = KeyColumn { name: "id", wire: WireType::Int8, not_null: true };
+
+    fn keys(spec: &str, dir: Direction) -> Vec<SortKey> {
+        resolve(&parse(spec).unwrap(), dir, "id")
+    }
 
     fn fault(r: Result<Start, KeysetError>) -> CursorFault {
         match r {
@@ -138,57 +200,94 @@ mod tests {
 
     #[test]
     fn first_page_without_cursor() {
-        assert_eq!(start(None, CREATED, ID, Direction::Asc), Ok(Start::First));
-        assert_eq!(start(Some(""), CREATED, ID, Direction::Asc), Ok(Start::First));
+        let k = keys("created_at", Direction::Asc);
+        assert_eq!(start(None, &k, &[CREATED, ID], None), Ok(None));
+        assert_eq!(start(Some(""), &k, &[CREATED, ID], None), Ok(None));
     }
 
     #[test]
     fn cursor_must_match_sort_and_direction() {
+        let k = keys("created_at", Direction::Desc);
         let c = encode("updated_at", Direction::Desc, Some("1"), "1").unwrap();
-        assert!(matches!(fault(start(Some(&c), CREATED, ID, Direction::Desc)), CursorFault::SortMismatch { .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::SortMismatch { .. }));
         let c = encode("created_at", Direction::Asc, Some("1"), "1").unwrap();
         assert_eq!(
-            fault(start(Some(&c), CREATED, ID, Direction::Desc)),
+            fault(start(Some(&c), &k, &[CREATED, ID], None)),
             CursorFault::DirectionMismatch { cursor: "asc", request: "desc" }
         );
     }
 
     #[test]
     fn values_are_parsed_for_the_column_types() {
+        let k = keys("created_at", Direction::Desc);
         let c = encode("created_at", Direction::Desc, Some("1706778000000000"), "42").unwrap();
-        let s = start(Some(&c), CREATED, ID, Direction::Desc).unwrap();
         assert_eq!(
-            s,
-            Start::AfterValue {
-                value: Some(Typed::Timestamp(1_706_778_000_000_000 - 946_684_800_000_000)),
-                id: Typed::Int8(42)
-            }
+            start(Some(&c), &k, &[CREATED, ID], None),
+            Ok(Some(vec![Some(Typed::Timestamp(1_706_778_000_000_000 - 946_684_800_000_000)), Some(Typed::Int8(42))]))
         );
-        assert_eq!(s.params().len(), 2);
         let c = encode("created_at", Direction::Desc, Some("1000000000000000000"), "42").unwrap();
-        assert!(matches!(fault(start(Some(&c), CREATED, ID, Direction::Desc)), CursorFault::BadValue { field: "value", .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::BadValue { field: "value", .. }));
         let c = encode("created_at", Direction::Desc, Some("1"), "x").unwrap();
-        assert!(matches!(fault(start(Some(&c), CREATED, ID, Direction::Desc)), CursorFault::BadValue { field: "id", .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::BadValue { field: "id", .. }));
     }
 
     #[test]
     fn null_values() {
+        let k = keys("priority", Direction::Asc);
         let c = encode("priority", Direction::Asc, None, "7").unwrap();
-        assert_eq!(start(Some(&c), PRIORITY, ID, Direction::Asc), Ok(Start::AfterNull { id: Typed::Int8(7) }));
+        assert_eq!(start(Some(&c), &k, &[PRIORITY, ID], None), Ok(Some(vec![None, Some(Typed::Int8(7))])));
+        let k = keys("created_at", Direction::Asc);
         let c = encode("created_at", Direction::Asc, None, "7").unwrap();
         assert_eq!(
-            fault(start(Some(&c), CREATED, ID, Direction::Asc)),
+            fault(start(Some(&c), &k, &[CREATED, ID], None)),
             CursorFault::NullForNotNull { column: "created_at".into() }
         );
     }
 
     #[test]
     fn sorting_by_the_key() {
+        let k = keys("id", Direction::Asc);
         let c = encode("id", Direction::Asc, Some("5"), "5").unwrap();
-        let s = start(Some(&c), ID, ID, Direction::Asc).unwrap();
-        assert_eq!(s, Start::AfterValue { value: None, id: Typed::Int8(5) });
-        assert_eq!(s.params().len(), 1);
+        assert_eq!(start(Some(&c), &k, &[ID], None), Ok(Some(vec![Some(Typed::Int8(5))])));
         let c = encode("id", Direction::Asc, Some("5"), "6").unwrap();
-        assert_eq!(fault(start(Some(&c), ID, ID, Direction::Asc)), CursorFault::ValueIsNotId);
+        assert_eq!(fault(start(Some(&c), &k, &[ID], None)), CursorFault::ValueIsNotId);
+        assert_eq!(mint(&k, vec![Some("5".into())], None).unwrap(), encode("id", Direction::Asc, Some("5"), "5").unwrap());
+    }
+
+    #[test]
+    fn single_column_listings_have_no_digest() {
+        let none: &[Condition] = &[];
+        assert_eq!(digest("public", "t", &keys("created_at", Direction::Desc), none), None);
+        assert_eq!(digest("public", "t", &keys("id desc", Direction::Asc), none), None);
+        // A non-default NULL placement, a key in the other direction, two columns or a
+        // filter go beyond the reference format.
+        for spec in ["created_at nulls first", "created_at desc, id asc", "a, b"] {
+            assert!(digest("public", "t", &keys(spec, Direction::Asc), none).is_some(), "{spec}");
+        }
+        let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
+        assert!(digest("public", "t", &keys("created_at", Direction::Asc), &f).is_some());
+    }
+
+    #[test]
+    fn multi_column_cursors_round_trip_and_bind_the_listing() {
+        let k = keys("priority desc nulls last, created_at", Direction::Asc);
+        let cols = [PRIORITY, CREATED, ID];
+        let d = digest("public", "t", &k, &[]);
+        assert_eq!(d.as_ref().map(String::len), Some(11));
+        let c = mint(&k, vec![None, Some("1706778000000000".into()), Some("9".into())], d.as_deref()).unwrap();
+        let s = start(Some(&c), &k, &cols, d.as_deref()).unwrap().unwrap();
+        assert_eq!(s[0], None);
+        assert_eq!(s[2], Some(Typed::Int8(9)));
+        // Another table, sort or filter: another digest.
+        let other = digest("public", "u", &k, &[]);
+        assert_ne!(other, d);
+        assert_eq!(fault(start(Some(&c), &k, &cols, other.as_deref())), CursorFault::ListingMismatch);
+        let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
+        assert_ne!(digest("public", "t", &k, &f), d);
+        assert_ne!(digest("public", "t", &keys("priority desc nulls first, created_at", Direction::Asc), &[]), d);
+        // A single-column cursor offered to a digest listing, and the reverse.
+        let single = encode("priority", Direction::Desc, None, "9").unwrap();
+        assert_eq!(fault(start(Some(&single), &k, &cols, d.as_deref())), CursorFault::ListingMismatch);
+        assert_eq!(fault(start(Some(&c), &keys("priority desc", Direction::Asc), &[PRIORITY, ID], None)), CursorFault::ListingMismatch);
     }
 }

@@ -82,9 +82,35 @@ fn missing_unknown_and_duplicate_keys() {
     assert_eq!(fault(&b64(r#"{"s":"name","o":"asc","v":"a"}"#)), CursorFault::MissingKey("id"));
     assert_eq!(fault(&b64("{}")), CursorFault::MissingKey("s"));
     assert_eq!(
-        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","x":1}"#)),
-        CursorFault::UnknownKey("x".into())
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","z":1}"#)),
+        CursorFault::UnknownKey("z".into())
     );
+    // The multi-column keys: "x" an array of strings or nulls, "h" a non-empty string.
+    assert_eq!(
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","x":1}"#)),
+        CursorFault::NotArray { key: "x", found: "number" }
+    );
+    assert_eq!(
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","x":["a",2]}"#)),
+        CursorFault::NotString { key: "x", found: "number" }
+    );
+    assert_eq!(
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","x":[["a"]]}"#)),
+        CursorFault::NotString { key: "x", found: "array" }
+    );
+    assert_eq!(
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","h":null}"#)),
+        CursorFault::NotString { key: "h", found: "null" }
+    );
+    assert_eq!(fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","h":""}"#)), CursorFault::EmptyDigest);
+    assert_eq!(
+        fault(&b64(r#"{"s":"name","o":"asc","v":"a","id":"1","x":[],"x":[]}"#)),
+        CursorFault::DuplicateKey("x".into())
+    );
+    let long = format!(r#"{{"s":"n","o":"asc","v":"a","id":"1","x":["{}"]}}"#, "a".repeat(513));
+    assert_eq!(fault(&b64(&long)), CursorFault::ValueTooLong { chars: 513 });
+    let c = decode(&b64(r#"{"s":"name","o":"asc","v":null,"id":"1","x":[null,"b"],"h":"abc"}"#)).unwrap();
+    assert_eq!((c.more, c.digest.as_deref()), (vec![None, Some("b".to_string())], Some("abc")));
     assert_eq!(
         fault(&b64(r#"{"s":"name","o":"asc","o":"desc","v":"a","id":"1"}"#)),
         CursorFault::DuplicateKey("o".into())

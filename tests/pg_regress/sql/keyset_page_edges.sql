@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create table assets (id bigint primary key, created_at timestamptz not null, name text not null);
 insert into assets select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour', 'a' || g

@@ -3,6 +3,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create table assets (id bigint primary key, created_at timestamptz not null, updated_at timestamptz not null,
                      name text not null, size bigint not null, doc jsonb, period interval);
@@ -55,9 +57,14 @@ select * from keyset_page('assets', 'updated_at');
 select jsonb_array_length(rows) as folded_name_works from keyset_page('assets', 'Name');
 select * from keyset_page('assets', '"Name"');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-select * from keyset_page('assets', 'name desc');
+select * from keyset_page('assets', 'name sideways');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-select * from keyset_page('assets', 'name, id');
+select * from keyset_page('assets', 'name, , id');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select * from keyset_page('assets', 'name, size, name');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- A sort column of a type cursors cannot carry, anywhere in the list.
+select * from keyset_page('assets', 'name, period');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- Column types: no ordering at all, or ordered but not carried by cursors.
 select * from keyset_page('assets', 'doc');

@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create role keyset_reader;
 create table docs (id int primary key, owner text not null, title text not null, secret text);

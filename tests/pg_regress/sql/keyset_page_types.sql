@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create function pg_temp.walk_ids(rel regclass, srt text, dir text, size int) returns text language sql as $$
   with recursive w(page, rows, next_cursor, has_more) as (

@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create table items (id bigint primary key, score int not null, name text not null);
 insert into items select g, (g * 37) % 10, 'item ' || g from generate_series(1, 53) g;

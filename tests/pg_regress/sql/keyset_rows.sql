@@ -4,6 +4,8 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
+-- Index advice has its own test (keyset_index_advice).
+set local client_min_messages = warning;
 
 create table assets (id bigint primary key, created_at timestamptz not null, name text not null, size bigint);
 insert into assets select g, timestamptz '2024-01-01 00:00:00+00' + (g / 2) * interval '1 day', 'a' || g, g * 10
@@ -38,6 +40,21 @@ select * from keyset_page_info('assets', 'id', 'asc',
   (select next_cursor from keyset_page_info('assets', 'id', 'asc', null, 4)), 3);
 select count(*) from keyset_rows(NULL::assets, 'id', 'asc',
   (select next_cursor from keyset_page_info('assets', 'id', 'asc', null, 4)), 3);
+
+-- Backward: the typed rows before a cursor, in display order, equal keyset_page's page, and
+-- keyset_page_info gives the same cursors and flags.
+select id, name from keyset_rows(NULL::assets, 'created_at', 'desc', page_size => 3,
+  before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6)));
+select array_agg(r.id) = (select array_agg((e->>'id')::bigint) from keyset_page('assets', 'created_at', 'desc', page_size => 3,
+         before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) k, jsonb_array_elements(k.rows) e) same_rows
+from keyset_rows(NULL::assets, 'created_at', 'desc', page_size => 3,
+  before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) r;
+select (i.next_cursor, i.has_more, i.prev_cursor, i.has_previous) = (p.next_cursor, p.has_more, p.prev_cursor, p.has_previous) same_envelope,
+       i.has_more, i.has_previous
+from keyset_page_info('assets', 'created_at', 'desc', page_size => 3,
+       before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) i,
+     keyset_page('assets', 'created_at', 'desc', page_size => 3,
+       before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) p;
 
 -- Only a table's row type will do.
 select * from keyset_rows(NULL::int, 'id');

@@ -1,0 +1,142 @@
+//! Index advice: when no btree index can serve a listing's ORDER BY, say so once per backend and
+//! (table, sort, pinned filter columns) with a NOTICE that names the index to create.
+//!
+//! An index serves the listing when, after leading columns the filter pins to one value
+//! (`col = v`, `col IS NULL`), its key columns are the sort keys in order, each with the key's
+//! direction and NULL placement, or all of them reversed (a backward index scan). NULL placement
+//! is ignored for NOT NULL columns. Partial, expression and invalid indexes never count.
+//! Without such an index every page reads and sorts all matching rows: the cost grows with the
+//! table instead of the page.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::ffi::{CStr, CString};
+
+use keyset_core::filter::Condition;
+use keyset_core::sort_spec::SortKey;
+use keyset_core::Direction;
+use pgrx::pg_sys;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+use crate::catalog::TableFacts;
+
+thread_local! {
+    /// Listings already checked in this backend (advised or not): checked once, advised once.
+    static CHECKED: RefCell<HashSet<(u32, String)>> = RefCell::new(HashSet::new());
+}
+
+/// Postgres' own identifier quoting (quotes only where needed), for the suggested DDL.
+fn quote(name: &str) -> String {
+    let c = CString::new(name).unwrap_or_default();
+    // SAFETY: quote_identifier returns its argument or a palloc'd copy, both valid C strings.
+    unsafe { CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr())).to_string_lossy().into_owned() }
+}
+
+/// A key as one would write it: `name`, `name DESC`, plus NULLS FIRST/LAST only where it is
+/// not the default and the column can hold NULLs.
+fn key_sql(k: &SortKey, not_null: bool) -> String {
+    let mut words = quote(&k.column);
+    if k.direction == Direction::Desc {
+        words.push_str(" DESC");
+    }
+    if !not_null && !k.default_nulls() {
+        words.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+    }
+    words
+}
+
+/// Checks the listing (once per backend) and reports a NOTICE if no index serves it.
+///
+/// # Safety
+/// `rel` must be the open relation `facts` was resolved from.
+pub unsafe fn check(rel: pg_sys::Relation, facts: &TableFacts, filter: &[Condition]) {
+    let pinned: Vec<i16> = filter
+        .iter()
+        .zip(&facts.filter_columns)
+        .filter(|(c, _)| c.op.pins_column())
+        .map(|(_, (attnum, _))| *attnum)
+        .filter(|a| !facts.key_columns.iter().any(|k| k.attnum == *a))
+        .collect();
+    let id = format!("{:?}{:?}", facts.keys, pinned);
+    let first_time = CHECKED.with(|c| c.borrow_mut().insert((facts.relid.to_u32(), id)));
+    if !first_time || served(rel, facts, &pinned) {
+        return;
+    }
+    // The suggested index: pinned columns, then the keys; all-DESC keys are written ASC (an
+    // index serves its exact reverse too, and `(created_at, id)` is the index people expect).
+    let flip = facts.keys.iter().all(|k| k.direction == Direction::Desc);
+    let mut columns: Vec<String> = Vec::new();
+    for (c, (attnum, _)) in filter.iter().zip(&facts.filter_columns) {
+        let name = quote(&c.column);
+        if pinned.contains(attnum) && !columns.contains(&name) {
+            columns.push(name);
+        }
+    }
+    for (key, col) in facts.keys.iter().zip(&facts.key_columns) {
+        columns.push(key_sql(&if flip { key.reversed() } else { key.clone() }, col.not_null));
+    }
+    let order: Vec<String> =
+        facts.keys.iter().zip(&facts.key_columns).map(|(k, c)| key_sql(k, c.not_null)).collect();
+    ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
+        format!("no index of relation \"{}\" serves this keyset order", facts.relation),
+        "pg_keyset",
+    )
+    .set_detail(format!(
+        "Each page reads and sorts every matching row (ORDER BY {}), so it slows down as the table grows.",
+        order.join(", ")
+    ))
+    .set_hint(format!(
+        "Create one: CREATE INDEX ON {}.{} ({});",
+        quote(&facts.schema),
+        quote(&facts.relation),
+        columns.join(", ")
+    ))
+    .report(PgLogLevel::NOTICE);
+}
+
+/// Whether some valid, non-partial btree index of `rel` serves the listing.
+unsafe fn served(rel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> bool {
+    let list = pg_sys::RelationGetIndexList(rel);
+    if list.is_null() {
+        return false;
+    }
+    let n = (*list).length as usize;
+    let cells = std::slice::from_raw_parts((*list).elements, n);
+    cells.iter().any(|cell| {
+        let index_oid = cell.oid_value;
+        let irel = pg_sys::index_open(index_oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let ok = index_serves(irel, facts, pinned);
+        pg_sys::index_close(irel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        ok
+    })
+}
+
+unsafe fn index_serves(irel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> bool {
+    let index = &*(*irel).rd_index;
+    let partial = !pg_sys::heap_attisnull((*irel).rd_indextuple, pg_sys::Anum_pg_index_indpred as i32, std::ptr::null_mut());
+    if (*(*irel).rd_rel).relam != pg_sys::BTREE_AM_OID || !index.indisvalid || partial {
+        return false;
+    }
+    let nkeys = index.indnkeyatts as usize;
+    let attnums = index.indkey.values.as_slice(nkeys);
+    let options = std::slice::from_raw_parts((*irel).rd_indoption, nkeys);
+    let keys = &facts.keys;
+    let matches = |start: usize, reversed: bool| {
+        start + keys.len() <= nkeys
+            && keys.iter().zip(&facts.key_columns).enumerate().all(|(i, (key, col))| {
+                let k: SortKey = if reversed { key.reversed() } else { key.clone() };
+                let option = options[start + i] as u32;
+                let desc = option & pg_sys::INDOPTION_DESC != 0;
+                let nulls_first = option & pg_sys::INDOPTION_NULLS_FIRST != 0;
+                attnums[start + i] == col.attnum
+                    && desc == (k.direction == Direction::Desc)
+                    && (col.not_null || nulls_first == k.nulls_first)
+            })
+    };
+    // Try each number of leading pinned columns.
+    (0..=nkeys)
+        .take_while(|&s| s == 0 || pinned.contains(&attnums[s - 1]))
+        .any(|s| matches(s, false) || matches(s, true))
+}

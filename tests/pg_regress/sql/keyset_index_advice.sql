@@ -1,0 +1,32 @@
+-- Index advice: when no index serves a listing's ORDER BY, a NOTICE names the index to create,
+-- once per backend and listing. Leading columns pinned by an equality filter may precede the
+-- sort columns; a reversed index serves too; partial and expression indexes do not count.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+\set ON_ERROR_ROLLBACK on
+begin;
+
+create table adv (id int primary key, a int, b text not null, c int);
+-- No index on (a, id): advice, once.
+select has_more from keyset_page('adv', 'a');
+select has_more from keyset_page('adv', 'a');
+-- Mixed directions and NULL placements are spelled out; all-DESC is written as its ASC mirror.
+select has_more from keyset_page('adv', 'a desc nulls last, b');
+select has_more from keyset_page('adv', 'a desc, b desc');
+-- An equality filter column leads the suggested index.
+select has_more from keyset_page('adv', 'b', filter => '{"c": 3, "a": {">": 1}}');
+-- Served: the matching index, its reverse, one behind a pinned column.
+create index on adv (b, id);
+select has_more from keyset_page('adv', 'b desc');
+create index on adv (c, a, id);
+select has_more from keyset_page('adv', 'a', filter => '{"c": 7}');
+select has_more from keyset_page('adv', 'a', filter => '{"c": null}');
+-- Not served: NULL placement differs on a nullable column; a partial index.
+select has_more from keyset_page('adv', 'c nulls first, a');
+create index on adv (c desc, id desc) where c > 0;
+select has_more from keyset_page('adv', 'c desc');
+-- The primary key alone is always served.
+select has_more from keyset_page('adv');
+select has_more from keyset_page('adv', 'id desc');
+
+rollback;
