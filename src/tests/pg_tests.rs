@@ -187,4 +187,106 @@ mod tests {
             }
         }
     }
+
+    /// Differential test for multi-column listings: 16 random tables (NULLs, heavy duplicates),
+    /// random sort specs of 1-3 columns with random ASC/DESC and NULLS FIRST/LAST, a random
+    /// direction argument, a random filter and random indexes. Each listing is walked forward
+    /// to the end with `after`, then back to the start with `before` from the last page; both
+    /// must equal ORDER BY ground truth (written independently from the documented rules: an
+    /// unmarked column takes the direction argument, the key follows the last listed column),
+    /// and has_previous / has_more must be true exactly on the pages that have a neighbour.
+    #[pg_test]
+    fn differential_multi_column_walks_with_filters() {
+        let columns = ["a", "b", "c", "d"];
+        // (filter jsonb, the same condition in SQL)
+        let filters = [
+            ("", "true"),
+            (r#"{"d": true}"#, "d = true"),
+            (r#"{"a": {">=": 1}}"#, "a >= 1"),
+            (r#"{"b": {"is not": null}}"#, "b IS NOT NULL"),
+            (r#"{"a": {"in": [0, 2]}, "d": {"<>": false}}"#, "a IN (0, 2) AND d <> false"),
+            (r#"{"c": {"<": "2024-01-01 03:00:00+00"}}"#, "c < '2024-01-01 03:00:00+00'"),
+            (r#"{"b": null}"#, "b IS NULL"),
+        ];
+        let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+        Spi::run("SELECT setseed(0.17)").unwrap();
+        for t in 0..16 {
+            let rows = rng.next() % 40;
+            let table = format!("multi_{t}");
+            Spi::run(&format!(
+                "CREATE TABLE {table} (k int PRIMARY KEY, a int, b text, c timestamptz NOT NULL, d boolean);
+                 INSERT INTO {table}
+                 SELECT n,
+                        CASE WHEN random() < 0.3 THEN NULL ELSE (random() * 2)::int END,
+                        CASE WHEN random() < 0.3 THEN NULL ELSE chr(97 + (random() * 2)::int) END,
+                        '2024-01-01 00:00:00+00'::timestamptz + (random() * 4)::int * interval '1 hour',
+                        CASE WHEN random() < 0.2 THEN NULL ELSE random() < 0.5 END
+                 FROM generate_series(1, {rows}) n;"
+            ))
+            .unwrap();
+            if rng.next() % 2 == 0 {
+                Spi::run(&format!("CREATE INDEX ON {table} (a, b, c, k)")).unwrap();
+            }
+            for _ in 0..6 {
+                let n = 1 + (rng.next() % 3) as usize;
+                let mut cols: Vec<&str> = columns.to_vec();
+                let mut items = Vec::new();
+                let mut order = Vec::new();
+                let direction = rng.pick(&["asc", "desc"]);
+                let mut last = direction;
+                for _ in 0..n {
+                    let col = cols.remove((rng.next() % cols.len() as u64) as usize);
+                    let dir = rng.pick(&["", "asc", "desc"]);
+                    let nulls = rng.pick(&["", "nulls first", "nulls last"]);
+                    let effective = if dir.is_empty() { direction } else { dir };
+                    last = effective;
+                    items.push(format!("{col} {dir} {nulls}"));
+                    order.push(format!("{col} {effective} {nulls}"));
+                }
+                order.push(format!("k {last}"));
+                let spec = items.join(", ");
+                let order = order.join(", ");
+                let (filter, condition) = filters[(rng.next() % filters.len() as u64) as usize];
+                let filter_arg = if filter.is_empty() { "NULL".to_string() } else { format!("'{filter}'") };
+                let size = 1 + rng.next() % 6;
+                let truth = Spi::get_one::<String>(&format!(
+                    "SELECT coalesce(string_agg(k::text, ',' ORDER BY {order}), '') FROM {table} WHERE {condition}"
+                ))
+                .unwrap()
+                .unwrap();
+                let page = |cursor: &str, column: &str| {
+                    format!("keyset_page('{table}', '{spec}', '{direction}', {column} => {cursor}, page_size => {size}, filter => {filter_arg})")
+                };
+                let (walk, back, flags) = Spi::get_three::<String, String, bool>(&format!(
+                    "WITH RECURSIVE
+                     f(page, rows, next_cursor, has_more, prev_cursor, has_previous) AS (
+                       SELECT 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous FROM {first} p
+                       UNION ALL
+                       SELECT f.page + 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous
+                       FROM f CROSS JOIN LATERAL {after} p WHERE f.has_more AND f.page < 100),
+                     b(page, rows, has_more, prev_cursor, has_previous) AS (
+                       SELECT 0, rows, has_more, prev_cursor, has_previous FROM (SELECT * FROM f ORDER BY page DESC LIMIT 1) l
+                       UNION ALL
+                       SELECT b.page - 1, p.rows, p.has_more, p.prev_cursor, p.has_previous
+                       FROM b CROSS JOIN LATERAL {before} p WHERE b.has_previous AND b.page > -100)
+                     SELECT
+                       (SELECT coalesce(string_agg(e.r->>'k', ',' ORDER BY f.page, e.n), '')
+                          FROM f LEFT JOIN LATERAL jsonb_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
+                       (SELECT coalesce(string_agg(e.r->>'k', ',' ORDER BY b.page, e.n), '')
+                          FROM b LEFT JOIN LATERAL jsonb_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true),
+                       (SELECT bool_and(has_previous = (page > 1)) FROM f)
+                         AND coalesce((SELECT bool_and(has_more) FROM b WHERE page < 0), true)
+                         AND (SELECT count(*) FROM b) = (SELECT count(*) FROM f)",
+                    first = page("NULL", "after"),
+                    after = page("f.next_cursor", "after"),
+                    before = page("b.prev_cursor", "before"),
+                ))
+                .unwrap();
+                let context = format!("table {table} ({rows} rows), sort '{spec}' direction {direction}, filter {filter:?}, page size {size}");
+                assert_eq!(walk.as_deref(), Some(truth.as_str()), "forward walk: {context}");
+                assert_eq!(back.as_deref(), Some(truth.as_str()), "backward walk: {context}");
+                assert_eq!(flags, Some(true), "has_previous/has_more flags: {context}");
+            }
+        }
+    }
 }
