@@ -38,18 +38,23 @@ create table assets (
   created_at timestamptz not null,
   name       text not null,
   size       bigint not null,
-  priority   int              -- nullable: every 10th row is NULL
+  priority   int,             -- nullable: every 10th row is NULL
+  category   text not null    -- 8 values, for multi-column sorts and filters
 );
 insert into assets
 select g,
        timestamptz '2024-01-01 00:00:00+00' + (g / 3) * interval '1 second' + (g % 3) * interval '1 microsecond',
        'asset-' || lpad(to_hex(g::bigint * 2654435761 % 4294967296), 8, '0'),
        (g::bigint * 7919) % 1000000,
-       case when g % 10 = 0 then null else (g::bigint * 31) % 1000 end
+       case when g % 10 = 0 then null else (g::bigint * 31) % 1000 end,
+       'cat-' || (g::bigint * 40503 % 8)
 from generate_series(1, $ROWS) g;
 create index assets_created_at_id on assets (created_at, id);
 create index assets_name_id on assets (name, id);
 create index assets_priority_id on assets (priority, id);
+create index assets_category_created_at_id on assets (category, created_at, id);
+create index assets_category_desc_created_at_id on assets (category desc, created_at, id);
+create index assets_priority_desc_created_at_id on assets (priority desc nulls last, created_at, id);
 vacuum analyze assets;
 SQL
 

@@ -109,6 +109,22 @@ select
 select (keyset_page('assets', 'created_at', 'desc', :'deep_cursor', 20)).rows->0->>'id' as deep_first_id,
        (select id from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 from assets) limit 1) as offset_first_id;
 
+\echo '== several columns (size desc, then name), forwards then back, with a filter bound into the cursor'
+create index assets_size_desc_name_id on assets (size desc, name, id);
+select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_1, has_more
+from keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}');
+select next_cursor as c1 from keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
+select prev_cursor as p2,
+       (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_2, has_previous
+from keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
+select :'page_2' as page_2, :'has_previous' as has_previous;
+select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as back_to_page_1, has_previous
+from keyset_page('assets', 'size desc, name', before => :'p2', page_size => 3, filter => '{"size": {"<": 500000}}');
+\echo '-- the same cursor with another filter is refused:'
+\set ON_ERROR_STOP 0
+select * from keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 400000}}');
+\set ON_ERROR_STOP 1
+
 \echo '== encoding a cursor for every one of the rows'
 \timing on
 select count(cursor_encode('created_at', 'desc', created_at, id)) from assets;

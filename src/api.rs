@@ -68,10 +68,15 @@ fn cursor_decode(
             name!(direction, String),
             name!(value, Option<String>),
             name!(id, String),
+            name!(more_values, Option<Vec<Option<String>>>),
+            name!(digest, Option<String>),
         ),
     >,
     ErrorReport,
 > {
     let c = cursor::decode(cursor).map_err(|f| report(KeysetError::InvalidCursor(f)))?;
-    Ok(TableIterator::once((c.sort, c.direction.as_str().to_string(), c.value, c.id)))
+    // A multi-column cursor's "x" (values of the sort columns between the first one and the
+    // key) and "h" (the listing's digest); NULL for a single-column cursor.
+    let more = (!c.more.is_empty()).then_some(c.more);
+    Ok(TableIterator::once((c.sort, c.direction.as_str().to_string(), c.value, c.id, more, c.digest)))
 }

@@ -54,7 +54,7 @@ COMMENT ON FUNCTION keyset_explain(regclass, text, text, text, integer, text, js
 -- cursor_decode returns exactly one row; tell the planner (pgrx's default would be 1000).
 ALTER FUNCTION cursor_decode(text) ROWS 1;
 COMMENT ON FUNCTION cursor_decode(text) IS
-'Decodes and validates a cursor into its sort field, direction, value (NULL for a NULL boundary) and id; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
+'Decodes and validates a cursor into its sort field (the first sort column), direction, value (NULL for a NULL boundary) and id, and for multi-column or filtered listings more_values (the sort columns between the first one and the key) and digest; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
 "#,
     name = "comments",
     finalize
