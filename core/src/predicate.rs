@@ -214,6 +214,16 @@ impl PageShape<'_> {
             .collect()
     }
 
+    /// `ORDER BY` items for the keys in `order` (display order, or reversed).
+    fn order_sql(&self, order: &[SortKey]) -> String {
+        order
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{} {}", self.col(i), k.order_words()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Branch WHERE clauses (conjunct lists) for the rows after the cursor in `order`.
     fn branches(&self, order: &[SortKey], params: &[Option<usize>], inclusive: bool) -> Vec<Vec<String>> {
         let ranges = Ranges {
@@ -241,12 +251,7 @@ impl PageShape<'_> {
         let key_list: Vec<String> = (0..m).map(|i| format!("{} AS k{}", self.col(i), i + 1)).collect();
         let whole_row = if self.output == Output::Info { String::new() } else { format!("{r} AS t, ") };
         let select = format!("SELECT {whole_row}{} FROM {rel} {r}", key_list.join(", "));
-        let order_sql = order
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} {}", self.col(i), k.order_words()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let order_sql = self.order_sql(&order);
         let where_sql = |conj: &[String]| {
             let all: Vec<&String> = conj.iter().chain(&filter).collect();
             if all.is_empty() {
@@ -294,12 +299,7 @@ impl PageShape<'_> {
             Some(_) => {
                 let probe_order = self.fetch_order(!self.backward);
                 let other = self.branches(&probe_order, &params, true);
-                let probe_order_sql = probe_order
-                    .iter()
-                    .enumerate()
-                    .map(|(i, k)| format!("{} {}", self.col(i), k.order_words()))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let probe_order_sql = self.order_sql(&probe_order);
                 if other.is_empty() {
                     "false".to_string()
                 } else {
