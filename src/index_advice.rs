@@ -10,6 +10,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ffi::{CStr, CString};
 
 use keyset_core::filter::Condition;
@@ -23,7 +24,9 @@ use crate::catalog::TableFacts;
 
 thread_local! {
     /// Listings already checked in this backend (advised or not): checked once, advised once.
-    static CHECKED: RefCell<HashSet<(u32, String)>> = RefCell::new(HashSet::new());
+    /// Hashes of (table, resolved keys, attnums the filter pins). A collision would only skip
+    /// a NOTICE, never change a page.
+    static CHECKED: RefCell<HashSet<u64>> = RefCell::new(HashSet::new());
 }
 
 /// Postgres' own identifier quoting (quotes only where needed), for the suggested DDL.
@@ -58,8 +61,10 @@ pub unsafe fn check(rel: pg_sys::Relation, facts: &TableFacts, filter: &[Conditi
         .map(|(_, (attnum, _))| *attnum)
         .filter(|a| !facts.key_columns.iter().any(|k| k.attnum == *a))
         .collect();
-    let id = format!("{:?}{:?}", facts.keys, pinned);
-    let first_time = CHECKED.with(|c| c.borrow_mut().insert((facts.relid.to_u32(), id)));
+    // Runs on every call: hash the listing in place (no copies), check its indexes only once.
+    let mut h = DefaultHasher::new();
+    (facts.relid.to_u32(), &facts.keys, &pinned).hash(&mut h);
+    let first_time = CHECKED.with(|c| c.borrow_mut().insert(h.finish()));
     if !first_time || served(rel, facts, &pinned) {
         return;
     }

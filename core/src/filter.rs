@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 
 use crate::error::KeysetError;
+use crate::json;
 
 /// A comparison a filter can make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -174,11 +175,47 @@ pub fn parse(text: &str) -> Result<Vec<Condition>, KeysetError> {
     Ok(out)
 }
 
-/// The filter as text for the cursor digest: canonical (sorted, values unambiguous).
+impl FilterOp {
+    /// The operator as the filter spells it (`in`, not `=`): part of the digest, so fixed.
+    fn key(self) -> &'static str {
+        match self {
+            FilterOp::In => "in",
+            op => op.symbol(),
+        }
+    }
+}
+
+/// The filter as text for the cursor digest: canonical (sorted by column and operator), every
+/// string JSON-escaped by our own escaper, so it never changes with a Rust version or a renamed
+/// enum variant — a stored cursor stays valid across upgrades. E.g. `["status","=","open"]`.
 pub fn canonical(conditions: &[Condition]) -> String {
     let mut out = String::new();
     for c in conditions {
-        out.push_str(&format!("{:?}\u{1f}{:?}\u{1f}{:?}\u{1e}", c.column, c.op, c.value));
+        out.push('[');
+        json::push_string(&mut out, &c.column);
+        out.push(',');
+        json::push_string(&mut out, c.op.key());
+        match &c.value {
+            FilterValue::None => {}
+            FilterValue::Scalar(v) => {
+                out.push(',');
+                json::push_string(&mut out, v);
+            }
+            FilterValue::List(items) => {
+                out.push_str(",[");
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    match item {
+                        Some(v) => json::push_string(&mut out, v),
+                        None => out.push_str("null"),
+                    }
+                }
+                out.push(']');
+            }
+        }
+        out.push(']');
     }
     out
 }
@@ -227,6 +264,11 @@ mod tests {
         assert_ne!(canonical(&a), canonical(&parse(r#"{"a": "y"}"#).unwrap()));
         // A string "1" and a number 1 are the same text for the column's input function.
         assert_eq!(canonical(&parse(r#"{"a": "1"}"#).unwrap()), canonical(&parse(r#"{"a": 1}"#).unwrap()));
+        // The exact text is part of every filtered cursor's digest: pinned.
+        assert_eq!(
+            canonical(&parse(r#"{"s": "open", "n": {"in": [1, null]}, "d": null, "t": {"@>": ["<a>"]}}"#).unwrap()),
+            r#"["d","is"]["n","in",["1",null]]["s","=","open"]["t","@\u003e",["\u003ca\u003e"]]"#
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use base64::Engine as _;
 use crate::cursor::{self, Cursor};
 use crate::error::{CursorFault, KeysetError};
 use crate::filter::{self, Condition};
+use crate::json;
 use crate::sort_spec::SortKey;
 use crate::typed_value::{self, Typed, WireType};
 
@@ -65,11 +66,18 @@ pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Conditio
     if is_single_column_form(keys, filter) {
         return None;
     }
-    let sort: Vec<String> = keys
-        .iter()
-        .map(|k| format!("{:?} {}", k.column, k.order_words()))
-        .collect();
-    let h = fnv1a64(&[schema, relation, &sort.join(","), &filter::canonical(filter)]);
+    // `"priority" DESC NULLS LAST,"created_at" ASC NULLS LAST,...`: names JSON-escaped by our
+    // own escaper, so the text (and every stored cursor's digest) is fixed across builds.
+    let mut sort = String::new();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            sort.push(',');
+        }
+        json::push_string(&mut sort, &k.column);
+        sort.push(' ');
+        sort.push_str(k.order_words());
+    }
+    let h = fnv1a64(&[schema, relation, &sort, &filter::canonical(filter)]);
     Some(URL_SAFE_NO_PAD.encode(h.to_be_bytes()))
 }
 
@@ -170,6 +178,8 @@ mod tests {
     use crate::cursor::{encode, Direction};
     use crate::sort_spec::{parse, resolve};
 
+    /// digest("public", "t", 'priority desc nulls last, created_at' + id), as minted since 0.1.0.
+    const DIGEST_PRIORITY_CREATED_AT: &str = "ek80UQQVjWQ";
     const CREATED: KeyColumn = KeyColumn { name: "created_at", wire: WireType::Timestamp, not_null: true };
     const PRIORITY: KeyColumn = KeyColumn { name: "priority", wire: WireType::Int4, not_null: false };
     const ID: KeyColumn = KeyColumn { name: "id", wire: WireType::Int8, not_null: true };
@@ -274,6 +284,9 @@ mod tests {
         let cols = [PRIORITY, CREATED, ID];
         let d = digest("public", "t", &k, &[]);
         assert_eq!(d.as_ref().map(String::len), Some(11));
+        // Digests are stored in clients' cursors: the function and its input text are fixed.
+        assert_eq!(fnv1a64(&["a"]), 0x089b_e207_b544_f1e4);
+        assert_eq!(d.as_deref(), Some(DIGEST_PRIORITY_CREATED_AT));
         let c = mint(&k, vec![None, Some("1706778000000000".into()), Some("9".into())], d.as_deref()).unwrap();
         let s = start(Some(&c), &k, &cols, d.as_deref()).unwrap().unwrap();
         assert_eq!(s[0], None);
