@@ -2,7 +2,10 @@
 # The test command (`make test`): every tier, non-zero exit on any failure, one summary line.
 #   (a) pure-Rust unit, known-answer and property tests of keyset_core (cargo test, release)
 #   (b) #[pg_test] tests inside a real server (cargo pgrx test pg15 --runas postgres)
-#   (c) golden SQL tests in tests/pg_regress through pg_regress with a temporary instance
+#   (c) golden SQL tests in tests/pg_regress through pg_regress, on a cluster of our own
+#   (d) script tests on the same cluster: concurrent walks, a non-UTF8 database
+# Every tier with a server runs a crash canary (scripts/canary.sh): an idle control connection
+# that must still answer at the end, restart_after_crash = off, and a scan of the server log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -14,7 +17,18 @@ unset RUST_BACKTRACE
 
 work=$(mktemp -d /tmp/pg_keyset-test.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+export CANARY_DIR="$work/canary"
+mkdir -p "$CANARY_DIR"
+source scripts/canary.sh
+PGBIN=/usr/lib/postgresql/15/bin
+cluster_data="$work/cluster/data"
+cleanup() {
+  if [ -f "$cluster_data/postmaster.pid" ]; then
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$cluster_data" -m immediate -w stop >/dev/null 2>&1
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 passed=0
 failed=0
@@ -38,25 +52,64 @@ tier_report a "$status" "$p" "$f"
 
 echo "== tier b: #[pg_test] (cargo pgrx test pg15 --runas postgres)"
 install -d -o postgres -g postgres "$work/pgdata"
-cargo pgrx test pg15 --runas postgres --pgdata "$work/pgdata" 2>&1 | tee "$work/b.log"
+# The canary connects once pgrx's test server is up (on a port pgrx picks: read it from
+# postmaster.pid, whose fourth line is the port).
+(
+  port=""
+  for _ in $(seq 1 3000); do
+    [ -f "$work/b.done" ] && break
+    port=$(sed -n 4p "$work/pgdata/postmaster.pid" 2>/dev/null)
+    [ -n "$port" ] && "$PGBIN/pg_isready" -q -h localhost -p "$port" && break
+    sleep 0.2
+  done
+  [ -n "$port" ] && canary_open pgrx localhost "$port" >"$work/b-canary-open.log" 2>&1
+  # Hold the FIFO open until the tier ends, then report how the connection ended.
+  while [ ! -f "$work/b.done" ]; do sleep 0.5; done
+  if [ -n "${CANARY_FD[pgrx]:-}" ]; then canary_shutdown_clean pgrx >"$work/b-canary.log" 2>&1; echo $? >"$work/b-canary.rc"; fi
+) &
+watcher=$!
+# RUST_TEST_NOCAPTURE: the server log lines pgrx echoes come from a thread of the first test,
+# whose output libtest would otherwise swallow.
+RUST_TEST_NOCAPTURE=1 cargo pgrx test pg15 --runas postgres --pgdata "$work/pgdata" 2>&1 | tee "$work/b.log"
 status=${PIPESTATUS[0]}
+touch "$work/b.done"
+wait "$watcher"
 read -r p f < <(cargo_counts "$work/b.log")
+# pgrx echoes every server log line (log_line_prefix carries its marker, see src/lib.rs).
+if ! canary_scan_log "$work/b.log"; then f=$((f + 1)); fi
+if [ ! -f "$work/b-canary.rc" ]; then
+  echo "crash canary (tier b): the control connection never connected"; cat "$work/b-canary-open.log" 2>/dev/null
+  f=$((f + 1))
+elif [ "$(cat "$work/b-canary.rc")" != 0 ]; then
+  cat "$work/b-canary.log"; f=$((f + 1))
+fi
 tier_report b "$status" "$p" "$f"
 
-echo "== tier c: golden SQL tests (pg_regress)"
+echo "== tier c: golden SQL tests (pg_regress, on a cluster with a crash canary)"
 # `cargo pgrx test` installed its test build; install the plain build the users get.
 status=0
-cargo pgrx install --pg-config /usr/lib/postgresql/15/bin/pg_config 2>&1 | tail -n 3 || status=1
+cargo pgrx install --pg-config "$PGBIN/pg_config" 2>&1 | tail -n 3 || status=1
+install -d -o postgres -g postgres "$work/cluster" "$cluster_data" "$work/cluster/sock"
+runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/initdb" -D "$cluster_data" -U postgres \
+  --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || status=1
+runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/pg_ctl" -D "$cluster_data" -l "$work/cluster/server.log" \
+  -o "-p 5432 -k $work/cluster/sock -c listen_addresses='' -c restart_after_crash=off -c max_connections=40" \
+  -w start >/dev/null || status=1
+export PGHOST="$work/cluster/sock" PGPORT=5432 PGUSER=postgres
+canary_open regress "$PGHOST" "$PGPORT" || status=1
 # pg_regress must run as postgres and read/write its directories: work on a copy.
 install -d -o postgres -g postgres "$work/regress"
 cp -r tests/pg_regress/sql tests/pg_regress/expected "$work/regress/"
 chown -R postgres:postgres "$work/regress"
 tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort | tr '\n' ' ')
+# With --use-existing pg_regress creates no database: make it, with the extension.
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "create database pg_keyset_regress" || status=1
+psql -X -q -v ON_ERROR_STOP=1 -d pg_keyset_regress -c "create extension pg_keyset" || status=1
 if [ "$status" -eq 0 ]; then
-  runuser -u postgres -- /usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
-    --bindir=/usr/lib/postgresql/15/bin --temp-instance="$work/regress/tmp_instance" \
+  runuser -u postgres -- "$PGBIN/../lib/pgxs/src/test/regress/pg_regress" \
+    --bindir="$PGBIN" --use-existing --host="$PGHOST" --port="$PGPORT" \
     --inputdir="$work/regress" --outputdir="$work/regress" --dbname=pg_keyset_regress \
-    --load-extension=pg_keyset $tests 2>&1 | tee "$work/c.log"
+    $tests 2>&1 | tee "$work/c.log"
   status=${PIPESTATUS[0]}
   if [ -s "$work/regress/regression.diffs" ]; then
     cp "$work/regress/regression.diffs" "$repo/tests/pg_regress/regression.diffs"
@@ -65,11 +118,28 @@ if [ "$status" -eq 0 ]; then
   fi
   # Fresh output files, for bootstrapping a new golden file: tests/pg_regress/results/
   rm -rf "$repo/tests/pg_regress/results"
-  cp -r "$work/regress/results" "$repo/tests/pg_regress/results" 2>/dev/null || true
+  cp -r "$work/regress/results" "$repo/tests/pg_regress/results" 2>/dev/null
 fi
 p=$(grep -cE '^test .* \.\.\. ok|^ok ' "$work/c.log" 2>/dev/null) || true
 f=$(grep -cE '^test .* \.\.\. FAILED|^not ok ' "$work/c.log" 2>/dev/null) || true
 tier_report c "$status" "${p:-0}" "${f:-0}"
+
+echo "== tier d: script tests (tests/scripts, same cluster)"
+p=0; f=0; status=0
+for t in tests/scripts/*.sh; do
+  name=$(basename "$t" .sh)
+  if bash "$t" >"$work/d-$name.log" 2>&1; then
+    echo "ok $name"; p=$((p + 1))
+  else
+    echo "not ok $name"; sed 's/^/    /' "$work/d-$name.log"; f=$((f + 1))
+  fi
+done
+# The canary: the idle connection answers, the log shows no crash.
+if ! canary_alive regress; then f=$((f + 1)); fi
+canary_close regress
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$cluster_data" -m fast -w stop >/dev/null || status=1
+if ! canary_scan_log "$work/cluster/server.log"; then f=$((f + 1)); fi
+tier_report d "$status" "$p" "$f"
 
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

@@ -22,6 +22,12 @@ fn errcode(state: SqlState) -> PgSqlErrorCode {
         SqlState::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
         SqlState::DuplicateColumn => PgSqlErrorCode::ERRCODE_DUPLICATE_COLUMN,
         SqlState::TooManyColumns => PgSqlErrorCode::ERRCODE_TOO_MANY_COLUMNS,
+        SqlState::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        SqlState::NameTooLong => PgSqlErrorCode::ERRCODE_NAME_TOO_LONG,
+        SqlState::InsufficientPrivilege => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        SqlState::CharacterNotInRepertoire => PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE,
+        SqlState::ObjectNotInPrerequisiteState => PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        SqlState::InternalError => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     }
 }
 

@@ -22,21 +22,65 @@ mod sql_value;
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // Every setting is SUSET: an administrator sets it per role or database (ALTER ROLE/DATABASE
+    // ... SET); a caller cannot raise a limit meant for them.
     pgrx::GucRegistry::define_int_guc(
         c"pg_keyset.max_page_size",
         c"Largest page_size keyset_page, keyset_rows and keyset_page_info accept.",
-        c"A larger page_size is an error (22023), never silently clamped.",
+        c"A larger page_size is an error (22023), never silently clamped. At most 10000.",
         &request::MAX_PAGE_SIZE,
         1,
-        i32::MAX - 1,
-        pgrx::GucContext::Userset,
+        request::PAGE_SIZE_CEILING,
+        pgrx::GucContext::Suset,
         pgrx::GucFlags::default(),
     );
+    pgrx::GucRegistry::define_int_guc(
+        c"pg_keyset.plan_cache_kb",
+        c"Plan memory each backend keeps for later keyset calls, in kB.",
+        c"Least recently used plans beyond it are freed once no call is running them.",
+        &spi_plan::PLAN_CACHE_KB,
+        0,
+        1024 * 1024,
+        pgrx::GucContext::Suset,
+        pgrx::GucFlags::UNIT_KB,
+    );
+    pgrx::GucRegistry::define_bool_guc(
+        c"pg_keyset.require_index",
+        c"Refuse keyset listings that no index serves.",
+        c"Off: such a listing gets a NOTICE with the index to create; on: it is an ERROR (55000) with that advice as HINT.",
+        &index_advice::REQUIRE_INDEX,
+        pgrx::GucContext::Suset,
+        pgrx::GucFlags::default(),
+    );
+    // SAFETY: registered once per backend; the callback only touches this module's state.
+    unsafe { pg_sys::RegisterXactCallback(Some(spi_plan::at_transaction_end), std::ptr::null_mut()) };
 }
+
+// CREATE EXTENSION refuses a database that is not UTF8: cursors are JSON text, and names and
+// values cross into Rust strings (every call checks again, for databases copied from a template).
+extension_sql!(
+    r#"
+DO $$
+BEGIN
+    IF pg_catalog.getdatabaseencoding() OPERATOR(pg_catalog.<>) 'UTF8' THEN
+        RAISE EXCEPTION 'pg_keyset requires a UTF8 database, not %', pg_catalog.getdatabaseencoding()
+            USING ERRCODE = 'character_not_in_repertoire',
+                  HINT = 'Install pg_keyset in a database created with ENCODING ''UTF8''.';
+    END IF;
+END
+$$;
+"#,
+    name = "require_utf8",
+    bootstrap
+);
 
 #[cfg(any(test, feature = "pg_test"))]
 #[path = "tests/pg_tests.rs"]
 mod pg_tests;
+
+#[cfg(any(test, feature = "pg_test"))]
+#[path = "tests/hardening_tests.rs"]
+mod hardening_tests;
 
 // `\df+` descriptions. Kept next to the code so they cannot drift from the signatures.
 extension_sql!(
@@ -65,8 +109,11 @@ COMMENT ON FUNCTION cursor_decode(text) IS
 pub mod pg_test {
     pub fn setup(_options: Vec<&str>) {}
 
+    /// Crash canary for the #[pg_test] tier: the postmaster exits instead of restarting after
+    /// a backend crash (so every later test fails), and every server log line carries "TMSG: ",
+    /// which pgrx-tests echoes to its output, where scripts/test.sh looks for crashes.
     #[must_use]
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec![]
+        vec!["restart_after_crash = off", "log_line_prefix = '[%m] [%p] [%c]: TMSG: '"]
     }
 }

@@ -12,6 +12,7 @@ use crate::catalog;
 use crate::error::{report, PgResult};
 use crate::request::{request, Args};
 use crate::spi_plan;
+use crate::sql_value::jsonb_array;
 
 /// The filter argument (the seventh, index 6) as a raw datum.
 fn filter_arg(fcinfo: pg_sys::FunctionCallInfo) -> Option<pg_sys::Datum> {
@@ -59,16 +60,13 @@ fn keyset_page(
     let filter = filter_arg(fcinfo);
     let run = || -> Result<_, KeysetError> {
         let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
-        let rows = req.run(Output::Envelope, |row| unsafe {
-            let rows = row.datum(1).map(|d| pg_sys::SPI_datumTransfer(d, false, -1));
-            (rows, req.envelope(row, 2))
-        })?;
-        let (rows, envelope) = rows.into_iter().next().ok_or(KeysetError::NullArgument("rows"))?;
-        let e = envelope?;
-        // SAFETY: a jsonb datum copied out of SPI into this call's memory context.
-        let rows = rows.and_then(|d| unsafe { AnyElement::from_polymorphic_datum(d, false, pg_sys::JSONBOID) });
-        let rows = rows.ok_or(KeysetError::NullArgument("rows"))?;
-        Ok(TableIterator::once((rows, e.next_cursor, e.has_more, e.prev_cursor, e.has_previous)))
+        // SAFETY: jsonb datums (checked by the executor), assembled while SPI holds them; the
+        // array is copied out of SPI into this call's memory context.
+        let (rows, page) = req.page(Output::Json, |rows| unsafe { Ok(jsonb_array(rows)) })?;
+        // SAFETY: a jsonb datum in this call's memory context.
+        let rows = unsafe { AnyElement::from_polymorphic_datum(rows, false, pg_sys::JSONBOID) }
+            .ok_or(KeysetError::Internal("no rows array"))?;
+        Ok(TableIterator::once((rows, page.next_cursor, page.has_more, page.prev_cursor, page.has_previous)))
     };
     run().map_err(report)
 }
@@ -110,9 +108,8 @@ fn keyset_page_info(
     let filter = filter_arg(fcinfo);
     let run = || -> Result<_, KeysetError> {
         let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
-        let rows = req.run(Output::Info, |row| unsafe { req.envelope(row, 1) })?;
-        let e = rows.into_iter().next().ok_or(KeysetError::NullArgument("rows"))??;
-        Ok(TableIterator::once((e.next_cursor, e.has_more, e.prev_cursor, e.has_previous)))
+        let ((), page) = req.page(Output::Info, |_| Ok(()))?;
+        Ok(TableIterator::once((page.next_cursor, page.has_more, page.prev_cursor, page.has_previous)))
     };
     run().map_err(report)
 }
@@ -151,14 +148,17 @@ fn keyset_rows(
         }
         let _ = row_type; // only its type matters
         let req = request(Args { relation: Some(relid), sort, direction, after, page_size, before, filter })?;
-        let rows = req.run(Output::Rows, |row| unsafe {
-            row.datum(1).map(|d| pg_sys::SPI_datumTransfer(d, false, -1))
+        if req.facts.row_type != type_oid {
+            return Err(KeysetError::NotATableRowType { type_name: catalog::type_name(type_oid) });
+        }
+        // SAFETY: composite datums of the relation's row type (checked by the executor), copied
+        // out of SPI into the SRF's memory context.
+        let (rows, _) = req.page(Output::Rows, |rows| {
+            Ok(rows.iter().map(|&d| unsafe { pg_sys::SPI_datumTransfer(d, false, -1) }).collect::<Vec<_>>())
         })?;
-        let rows: Vec<AnyElement> = req
-            .page_of(rows)
+        let rows: Vec<AnyElement> = rows
             .into_iter()
-            .flatten()
-            // SAFETY: composite datums of `type_oid`, copied out of SPI into the SRF's context.
+            // SAFETY: as above.
             .filter_map(|d| unsafe { AnyElement::from_polymorphic_datum(d, false, type_oid) })
             .collect();
         Ok(SetOfIterator::new(rows))
@@ -181,6 +181,7 @@ CREATE FUNCTION keyset_explain(
     with_analyze boolean DEFAULT false
 ) RETURNS TABLE (sql text, plan text)
 VOLATILE PARALLEL RESTRICTED SECURITY INVOKER ROWS 1 LANGUAGE c
+SET max_parallel_workers_per_gather = 0
 AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
 "#)]
 fn keyset_explain(
@@ -198,16 +199,24 @@ fn keyset_explain(
         .is_some_and(|d| unsafe { bool::from_datum(d, false) } == Some(true));
     let run = || -> Result<_, KeysetError> {
         let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
-        let sql = req.shape(Output::Envelope).sql();
-        let (types, datums) = req.params()?;
+        let query = req.shape(Output::Json).query()?;
+        let (types, datums) = req.params(&query)?;
         // EXPLAIN runs through the same plan cache, under its own text. ANALYZE shows the rows
-        // each scan read and removed (TIMING OFF keeps the text stable).
+        // each scan read and removed (TIMING OFF keeps the text stable). The function's own
+        // SET max_parallel_workers_per_gather = 0 keeps EXPLAIN from showing parallel plans
+        // the page query itself never gets (SPI_prepare plans without CURSOR_OPT_PARALLEL_OK).
         let options = if analyze { "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF" } else { "COSTS OFF" };
-        let explain = format!("EXPLAIN ({options}) {sql}");
-        let lines = spi_plan::run(false, explain, &types, &datums, |row| unsafe {
-            row.datum(1).and_then(|d| String::from_datum(d, false)).unwrap_or_default()
-        });
-        Ok(TableIterator::once((sql, lines.join("\n"))))
+        let explain = format!("EXPLAIN ({options}) {}", query.sql);
+        let lines = spi_plan::run(false, explain, &types, &datums, |r| {
+            if r.columns() != 1 || r.column_type(1) != pg_sys::TEXTOID {
+                return Err(KeysetError::Internal("unexpected EXPLAIN output"));
+            }
+            // SAFETY: one text column, checked above.
+            Ok((0..r.len())
+                .map(|i| unsafe { r.row(i).datum(1).and_then(|d| String::from_datum(d, false)).unwrap_or_default() })
+                .collect::<Vec<_>>())
+        })?;
+        Ok(TableIterator::once((query.sql, lines.join("\n"))))
     };
     run().map_err(report)
 }

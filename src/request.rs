@@ -1,23 +1,29 @@
 //! One keyset request, shared by keyset_page, keyset_rows, keyset_page_info and keyset_explain:
-//! arguments → table facts → cursor check → shape → kept plan → one SPI execution → cursors.
+//! arguments → table facts → filter values → cursor check → index advice → page query → one
+//! SPI execution → the page (rows, cursors, flags).
 
 use std::ffi::CString;
 
 use keyset_core::filter::{self, Condition, FilterOp, FilterValue};
-use keyset_core::page_request::{self, KeyColumn, Start};
-use keyset_core::predicate::{Key, Output, PageShape};
+use keyset_core::page_request::{self, Digests, KeyColumn, Start};
+use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param};
 use keyset_core::typed_value::Typed;
 use keyset_core::{sort_spec, Direction, KeysetError};
 use pgrx::prelude::*;
 use pgrx::GucSetting;
 
 use crate::catalog::{self, TableFacts};
-use crate::spi_plan::{self, Row};
+use crate::index_advice;
+use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string, output_text};
 
-/// `pg_keyset.max_page_size`: the largest page_size a caller may ask for.
+/// `pg_keyset.max_page_size`: the largest page_size a caller may ask for. SUSET: only an
+/// administrator raises it (per role or database), never the caller.
 pub static MAX_PAGE_SIZE: GucSetting<i32> =
     GucSetting::<i32>::new(page_request::DEFAULT_MAX_PAGE_SIZE);
+
+/// The hard ceiling of `pg_keyset.max_page_size`: a page is aggregated in one backend's memory.
+pub const PAGE_SIZE_CEILING: i32 = 10_000;
 
 /// The SQL arguments common to every keyset function (NULL = the argument's default).
 pub struct Args<'a> {
@@ -35,14 +41,19 @@ pub struct Args<'a> {
 pub struct Request {
     pub facts: TableFacts,
     pub filter: Vec<Condition>,
-    pub digest: Option<String>,
+    /// Each filter condition's bound value (type, datum), None for IS [NOT] NULL.
+    filter_values: Vec<Option<(pg_sys::Oid, pg_sys::Datum)>>,
+    /// The digest cursors of this listing must carry (None: the single-column form).
+    digest: Option<String>,
+    /// The listing's own digest (carried by oversized single-column cursors too).
+    listing_digest: String,
     pub backward: bool,
     pub page_size: i32,
     pub start: Start,
 }
 
-/// The cursors and flags of a page.
-pub struct Envelope {
+/// A page's cursors and flags.
+pub struct Page {
     pub next_cursor: Option<String>,
     pub has_more: bool,
     pub prev_cursor: Option<String>,
@@ -53,13 +64,27 @@ fn given(cursor: Option<&str>) -> Option<&str> {
     cursor.filter(|c| !c.is_empty())
 }
 
+/// pg_keyset handles text as UTF-8 (cursors are JSON, names and values are Rust strings);
+/// CREATE EXTENSION refuses other databases, and this guards databases copied from a template.
+fn require_utf8() -> Result<(), KeysetError> {
+    // SAFETY: plain reads of the database encoding.
+    unsafe {
+        if pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 {
+            return Ok(());
+        }
+        let name = std::ffi::CStr::from_ptr(pg_sys::GetDatabaseEncodingName()).to_string_lossy().into_owned();
+        Err(KeysetError::NotUtf8Database { encoding: name })
+    }
+}
+
 pub fn request(args: Args) -> Result<Request, KeysetError> {
+    require_utf8()?;
     let relid = args.relation.ok_or(KeysetError::NullArgument("relation"))?;
     let direction = match args.direction {
         None => Direction::Asc,
         Some(d) => Direction::from_sql(d)?,
     };
-    let page_size = page_request::page_size(args.page_size, MAX_PAGE_SIZE.get())?;
+    let page_size = page_request::page_size(args.page_size, MAX_PAGE_SIZE.get().min(PAGE_SIZE_CEILING))?;
     let (cursor, backward) = match (given(args.after), given(args.before)) {
         (Some(_), Some(_)) => return Err(KeysetError::BothCursors),
         (None, Some(before)) => (Some(before), true),
@@ -70,51 +95,35 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
     let filter_text = args.filter.map(|d| unsafe { output_text(d, pg_sys::JSONBOID) });
     let filter = filter_text.as_deref().map(filter::parse).transpose()?.unwrap_or_default();
     let facts = catalog::resolve(relid, items.as_deref(), direction, &filter)?;
-    let digest = page_request::digest(&facts.schema, &facts.relation, &facts.keys, &filter);
+    let filter_values = filter_values(&filter, &facts)?;
+    let settings = settings_dependent_values(&filter, &facts, &filter_values);
+    let listing_digest = page_request::listing_digest(&facts.schema, &facts.relation, &facts.keys, &filter, &settings);
+    let digest = page_request::digest(&facts.schema, &facts.relation, &facts.keys, &filter, &settings);
     let columns: Vec<KeyColumn> = facts
         .key_columns
         .iter()
         .map(|c| KeyColumn { name: &c.name, wire: c.wire, not_null: c.not_null })
         .collect();
-    let start = page_request::start(cursor, &facts.keys, &columns, digest.as_deref())?;
-    Ok(Request { facts, filter, digest, backward, page_size, start })
+    let digests = Digests { required: digest.as_deref(), listing: &listing_digest };
+    let start = page_request::start(cursor, &facts.keys, &columns, digests)?;
+    // Advice only for a request that got this far: a forged cursor learns nothing of indexes.
+    index_advice::check(&facts, &filter)?;
+    Ok(Request { facts, filter, filter_values, digest, listing_digest, backward, page_size, start })
 }
 
-impl Request {
-    pub fn shape(&self, output: Output) -> PageShape<'_> {
-        PageShape {
-            schema: &self.facts.schema,
-            relation: &self.facts.relation,
-            row_alias: &self.facts.row_alias,
-            keys: self
-                .facts
-                .keys
-                .iter()
-                .zip(&self.facts.key_columns)
-                .map(|(sort, c)| Key { sort, nullable: !c.not_null })
-                .collect(),
-            cursor_nulls: self.start.as_ref().map(|v| v.iter().map(Option::is_none).collect()),
-            backward: self.backward,
-            filter: &self.filter,
-            page_size: self.page_size,
-            output,
-        }
-    }
-
-    /// Parameter types and datums in `$n` order: the cursor's non-NULL values, then the filter's.
-    pub fn params(&self) -> Result<(Vec<pg_sys::Oid>, Vec<pg_sys::Datum>), KeysetError> {
-        let mut types = Vec::new();
-        let mut datums = Vec::new();
-        for (value, col) in self.start.iter().flatten().zip(&self.facts.key_columns) {
-            if let Some(v) = value {
-                types.push(col.base_oid);
-                // SAFETY: validated for exactly this type by typed_value::parse.
-                datums.push(unsafe { to_datum(v, col.base_oid) });
-            }
-        }
-        for (c, &(_, base)) in self.filter.iter().zip(&self.facts.filter_columns) {
+/// Each condition's value as a datum of its column's type (or the array type for `in`), read
+/// by the type's own input function (a bad value raises its own error, e.g. 22P02).
+fn filter_values(
+    filter: &[Condition],
+    facts: &TableFacts,
+) -> Result<Vec<Option<(pg_sys::Oid, pg_sys::Datum)>>, KeysetError> {
+    filter
+        .iter()
+        .zip(&facts.filter_columns)
+        .map(|(c, col)| {
+            let base = col.base_oid;
             let (oid, text) = match (&c.value, c.op) {
-                (FilterValue::None, _) => continue,
+                (FilterValue::None, _) => return Ok(None),
                 (FilterValue::Scalar(s), _) => (base, s.clone()),
                 (FilterValue::List(items), FilterOp::In) => {
                     // SAFETY: a catalog lookup by oid.
@@ -132,58 +141,208 @@ impl Request {
                     (base, array_literal(items))
                 }
             };
+            // SAFETY: the type's input function on NUL-free text (the filter parser refuses NUL).
+            Ok(Some((oid, unsafe { input(&text, oid)? })))
+        })
+        .collect()
+}
+
+/// The values of conditions whose meaning depends on session settings, in a form that does
+/// not: their binary send output, hex. A filter `{"created_at": {">": "2024-01-01"}}` means
+/// another instant under another TimeZone, so its cursors must not continue it there.
+fn settings_dependent_values(
+    filter: &[Condition],
+    facts: &TableFacts,
+    values: &[Option<(pg_sys::Oid, pg_sys::Datum)>],
+) -> String {
+    let mut out = String::new();
+    for (i, ((_, col), value)) in filter.iter().zip(&facts.filter_columns).zip(values).enumerate() {
+        let Some((oid, datum)) = value else { continue };
+        if !col.settings_dependent {
+            continue;
+        }
+        // SAFETY: a datum of `oid`, made by its input function; send functions of the date,
+        // time, interval, money and reg* types write fixed-size binary, no text conversion.
+        let bytes = unsafe {
+            let mut send = pg_sys::InvalidOid;
+            let mut varlena = false;
+            pg_sys::getTypeBinaryOutputInfo(*oid, &mut send, &mut varlena);
+            let b = pg_sys::OidSendFunctionCall(send, *datum);
+            pgrx::varlena::varlena_to_byte_slice(b).to_vec()
+        };
+        out.push_str(&format!("[{i}:"));
+        for byte in bytes {
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out.push(']');
+    }
+    out
+}
+
+impl Request {
+    pub fn shape(&self, output: Output) -> PageShape<'_> {
+        PageShape {
+            schema: &self.facts.schema,
+            relation: &self.facts.relation,
+            only: self.facts.ordinary,
+            row_alias: &self.facts.row_alias,
+            keys: self
+                .facts
+                .keys
+                .iter()
+                .zip(&self.facts.key_columns)
+                .map(|(sort, c)| Key { sort, nullable: !c.not_null })
+                .collect(),
+            cursor_nulls: self.start.as_ref().map(|v| v.iter().map(Option::is_none).collect()),
+            backward: self.backward,
+            filter: &self.filter,
+            page_size: self.page_size,
+            output,
+        }
+    }
+
+    /// Parameter types and datums in the query's `$n` order.
+    pub fn params(&self, query: &PageQuery) -> Result<(Vec<pg_sys::Oid>, Vec<pg_sys::Datum>), KeysetError> {
+        let mut types = Vec::with_capacity(query.params.len());
+        let mut datums = Vec::with_capacity(query.params.len());
+        for p in &query.params {
+            let (oid, datum) = match *p {
+                Param::Cursor(i) => {
+                    let value = self.start.as_ref().and_then(|s| s.get(i)).and_then(Option::as_ref);
+                    let col = self.facts.key_columns.get(i);
+                    match (value, col) {
+                        // SAFETY: validated for exactly this type by typed_value::parse.
+                        (Some(v), Some(col)) => (col.base_oid, unsafe { to_datum(v, col.base_oid)? }),
+                        _ => return Err(KeysetError::Internal("a cursor parameter without a value")),
+                    }
+                }
+                Param::Filter(i) => match self.filter_values.get(i) {
+                    Some(Some(v)) => *v,
+                    _ => return Err(KeysetError::Internal("a filter parameter without a value")),
+                },
+            };
             types.push(oid);
-            // SAFETY: the type's input function; a bad value raises its own error (e.g. 22P02).
-            datums.push(unsafe { input(&text, oid) });
+            datums.push(datum);
         }
         Ok((types, datums))
     }
 
-    pub fn run<T>(&self, output: Output, each: impl FnMut(&Row) -> T) -> Result<Vec<T>, KeysetError> {
-        let (types, datums) = self.params()?;
-        Ok(spi_plan::run(true, self.shape(output).sql(), &types, &datums, each))
+    /// Runs the page query and assembles the page. `payload` turns the page's payload datums
+    /// (jsonb of each row, or the row itself) into what the caller returns, while SPI still
+    /// holds them.
+    pub fn page<T>(
+        &self,
+        output: Output,
+        payload: impl FnOnce(&[pg_sys::Datum]) -> Result<T, KeysetError>,
+    ) -> Result<(T, Page), KeysetError> {
+        let query = self.shape(output).query()?;
+        let (types, datums) = self.params(&query)?;
+        let layout = query.layout;
+        let expected_payload = match output {
+            Output::Json => Some(pg_sys::JSONBOID),
+            Output::Rows => Some(self.facts.row_type),
+            Output::Info => None,
+        };
+        let (result, mut page, empty) = spi_plan::run(true, query.sql.clone(), &types, &datums, |r| {
+            self.check_layout(r, &layout, expected_payload)?;
+            let probe = r.len() > 0 && {
+                // SAFETY: a boolean column, checked by check_layout.
+                unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
+            };
+            let mut a = predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
+            // The far cursor (towards the fetch direction): a row whose values cannot travel in
+            // any cursor ends the page one row earlier, so the listing goes on past it.
+            let far_row = if self.backward { a.prev_cursor_row } else { a.next_cursor_row };
+            let mut far = far_row.map(|i| self.cursor_of(r, i, &layout)).transpose();
+            if matches!(far, Err(KeysetError::CannotEncode(_))) {
+                if let Some(shorter) = a.shrink_far(self.backward) {
+                    a = shorter;
+                    let row = if self.backward { a.prev_cursor_row } else { a.next_cursor_row };
+                    far = row.map(|i| self.cursor_of(r, i, &layout)).transpose();
+                }
+            }
+            let far = far?.flatten();
+            // The near cursor (back where the page came from): if it cannot be encoded it is
+            // NULL, while its flag still says rows lie there.
+            let near_row = if self.backward { a.next_cursor_row } else { a.prev_cursor_row };
+            let near = match near_row.map(|i| self.cursor_of(r, i, &layout)).transpose() {
+                Err(KeysetError::CannotEncode(_)) => None,
+                other => other?.flatten(),
+            };
+            let (next_cursor, prev_cursor) = if self.backward { (near, far) } else { (far, near) };
+            let mut payloads = Vec::with_capacity(a.rows.len());
+            if let Some(col) = layout.payload {
+                for i in a.rows.clone() {
+                    // SAFETY: checked to be of the expected type; never NULL (a row's jsonb or
+                    // the row itself).
+                    let d = unsafe { r.row(i).datum(col) }.ok_or(KeysetError::Internal("a NULL row"))?;
+                    payloads.push(d);
+                }
+            }
+            let result = payload(&payloads)?;
+            let page = Page { next_cursor, has_more: a.has_more, prev_cursor, has_previous: a.has_previous };
+            Ok((result, page, r.len() == 0))
+        })?;
+        if empty {
+            // No row carried the probe: ask it alone (an empty page is rare: the end of a
+            // listing after deletes, or an empty table or filter).
+            let probe = spi_plan::run(true, query.probe_sql, &types, &datums, |r| {
+                if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
+                    return Err(KeysetError::Internal("unexpected probe result"));
+                }
+                // SAFETY: one boolean column, checked above.
+                Ok(unsafe { r.row(0).datum(1) }.is_some_and(|d| d.value() != 0))
+            })?;
+            if self.backward {
+                page.has_more = probe;
+            } else {
+                page.has_previous = probe;
+            }
+        }
+        Ok((result, page))
     }
 
-    /// The cursor of the row whose keys are columns `first..first + m` of `row`; None when the
-    /// key is NULL (an empty page has no first or last row).
-    unsafe fn cursor_at(&self, row: &Row, first: i32) -> Result<Option<String>, KeysetError> {
-        let m = self.facts.keys.len() as i32;
-        let mut values = Vec::with_capacity(m as usize);
-        for col in first..first + m {
-            values.push(match row.datum(col) {
-                Some(d) => Some(datum_wire_string(d, row.type_oid(col), "value")?),
+    /// Refuses a result whose columns are not the layout the query was built with, before
+    /// any datum is read as a row or a jsonb.
+    fn check_layout(&self, r: &Results, layout: &predicate::Layout, payload: Option<pg_sys::Oid>) -> Result<(), KeysetError> {
+        let mismatch = KeysetError::Internal("the page query returned columns of unexpected types");
+        if r.columns() != layout.probe {
+            return Err(mismatch);
+        }
+        if let (Some(col), Some(oid)) = (layout.payload, payload) {
+            if r.column_type(col) != oid {
+                return Err(mismatch);
+            }
+        }
+        for (i, c) in self.facts.key_columns.iter().enumerate() {
+            // SAFETY: a catalog lookup by oid.
+            if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) } != c.base_oid {
+                return Err(mismatch);
+            }
+        }
+        if r.column_type(layout.probe) != pg_sys::BOOLOID {
+            return Err(mismatch);
+        }
+        Ok(())
+    }
+
+    /// The cursor of fetched row `i`; None when its key is NULL (cannot happen for a key).
+    fn cursor_of(&self, r: &Results, i: usize, layout: &predicate::Layout) -> Result<Option<String>, KeysetError> {
+        let row = r.row(i);
+        let mut values = Vec::with_capacity(layout.keys as usize);
+        for k in 0..layout.keys {
+            let col = layout.first_key + k;
+            // SAFETY: key columns of the checked types; datum_wire_string reads by that type.
+            values.push(match unsafe { row.datum(col) } {
+                Some(d) => Some(unsafe { datum_wire_string(d, r.column_type(col), "value")? }),
                 None => None,
             });
         }
         if values.last().is_none_or(Option::is_none) {
             return Ok(None);
         }
-        page_request::mint(&self.facts.keys, values, self.digest.as_deref()).map(Some)
-    }
-
-    /// The envelope of an Envelope/Info row whose `more` column is `first` (see predicate::Output).
-    pub unsafe fn envelope(&self, row: &Row, first: i32) -> Result<Envelope, KeysetError> {
-        let flag = |col: i32| row.datum(col).is_some_and(|d| bool::from_datum(d, false) == Some(true));
-        let (more, probe) = (flag(first), flag(first + 1));
-        let (has_more, has_previous) = if self.backward { (probe, more) } else { (more, probe) };
-        let m = self.facts.keys.len() as i32;
-        let next_cursor = if has_more { self.cursor_at(row, first + 2 + m)? } else { None };
-        let prev_cursor = if has_previous { self.cursor_at(row, first + 2)? } else { None };
-        Ok(Envelope { next_cursor, has_more, prev_cursor, has_previous })
-    }
-
-    /// Rows in display order → the page (the extra row is the last one forwards, the first
-    /// one backwards).
-    pub fn page_of<T>(&self, mut rows: Vec<T>) -> Vec<T> {
-        let n = self.page_size as usize;
-        if rows.len() > n {
-            if self.backward {
-                rows.remove(0);
-            } else {
-                rows.truncate(n);
-            }
-        }
-        rows
+        let digests = Digests { required: self.digest.as_deref(), listing: &self.listing_digest };
+        page_request::mint(&self.facts.keys, values, digests).map(Some)
     }
 }
 
@@ -217,8 +376,8 @@ fn array_literal(items: &[Option<String>]) -> String {
 }
 
 /// A validated cursor value as a datum of `oid` (the column's base type).
-unsafe fn to_datum(t: &Typed, oid: pg_sys::Oid) -> pg_sys::Datum {
-    match t {
+unsafe fn to_datum(t: &Typed, oid: pg_sys::Oid) -> Result<pg_sys::Datum, KeysetError> {
+    Ok(match t {
         Typed::Int2(v) => pg_sys::Datum::from(*v),
         Typed::Int4(v) => pg_sys::Datum::from(*v),
         Typed::Int8(v) | Typed::Timestamp(v) => pg_sys::Datum::from(*v),
@@ -227,21 +386,21 @@ unsafe fn to_datum(t: &Typed, oid: pg_sys::Oid) -> pg_sys::Datum {
         Typed::Float4(v) => pg_sys::Datum::from(v.to_bits()),
         Typed::Float8(v) => pg_sys::Datum::from(v.to_bits()),
         // The type's own input function; typed_value::parse has ruled out every input it rejects.
-        Typed::Numeric(s) | Typed::Text(s) => input(s, oid),
+        Typed::Numeric(s) | Typed::Text(s) => input(s, oid)?,
         Typed::Uuid(b) => {
             let p = pg_sys::palloc(16).cast::<u8>();
             std::ptr::copy_nonoverlapping(b.as_ptr(), p, 16);
             pg_sys::Datum::from(p)
         }
-    }
+    })
 }
 
 /// The type's input function on `s` (cursor values and filter values never hold NUL: the
-/// cursor check and the filter parser reject it).
-unsafe fn input(s: &str, oid: pg_sys::Oid) -> pg_sys::Datum {
+/// cursor check and the filter parser reject it; a NUL here is refused, never truncated).
+unsafe fn input(s: &str, oid: pg_sys::Oid) -> Result<pg_sys::Datum, KeysetError> {
     let mut func = pg_sys::InvalidOid;
     let mut ioparam = pg_sys::InvalidOid;
     pg_sys::getTypeInputInfo(oid, &mut func, &mut ioparam);
-    let c = CString::new(s).unwrap_or_default();
-    pg_sys::OidInputFunctionCall(func, c.as_ptr().cast_mut(), ioparam, -1)
+    let c = CString::new(s).map_err(|_| KeysetError::Internal("a value with a NUL byte"))?;
+    Ok(pg_sys::OidInputFunctionCall(func, c.as_ptr().cast_mut(), ioparam, -1))
 }

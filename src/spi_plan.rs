@@ -4,52 +4,227 @@
 //! transaction has written, so after an INSERT in the same transaction it would take a fresh
 //! snapshot. keyset_page is STABLE and must see the calling statement's snapshot, as Postgres'
 //! own STABLE SQL functions do, so every execution here is `read_only = true`.
+//!
+//! ## Kept plans: never freed while running, bounded in bytes
+//! A plan may be executing further up the stack when another call needs a new one: a row-level
+//! security policy or a function in the page query can itself call keyset_page. So every
+//! execution pins its plan, and eviction (least recently used first) only ever frees unpinned
+//! plans, after the call that made room has finished with its own. Pins are released by a guard
+//! whose `Drop` also runs when an ERROR unwinds through it, and reset at the end of every
+//! top-level transaction, when no page query can be running.
+//!
+//! The budget is in bytes of plan memory (the plan sources' contexts and their generic plans, as
+//! Postgres accounts them), not in a count of plans: one listing with a large filter can hold
+//! megabytes where a simple one holds 30 kB. `pg_keyset.plan_cache_kb` sets it (default 8 MB).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
 
+use keyset_core::KeysetError;
 use pgrx::pg_sys;
+use pgrx::GucSetting;
 
-/// Distinct shapes kept per backend before the cache is emptied and refilled. A shape is
-/// (SQL text, parameter types); real applications use a handful.
-const MAX_PLANS: usize = 256;
+/// `pg_keyset.plan_cache_kb`: the plan memory a backend keeps for later calls.
+pub static PLAN_CACHE_KB: GucSetting<i32> = GucSetting::<i32>::new(8 * 1024);
 
-thread_local! {
-    static PLANS: RefCell<HashMap<(String, Vec<pg_sys::Oid>), pg_sys::SPIPlanPtr>> =
-        RefCell::new(HashMap::new());
+type Key = (String, Vec<pg_sys::Oid>);
+
+struct Kept {
+    plan: pg_sys::SPIPlanPtr,
+    /// Bytes of plan memory when last measured.
+    bytes: usize,
+    /// Whether the measurement included a generic plan (built after five executions).
+    measured_generic: bool,
+    /// Executions of this plan now running (nested calls).
+    pins: u32,
+    last_used: u64,
 }
 
-/// The kept plan for `sql` with `argtypes`, prepared on first use. Must be called inside an SPI
-/// connection. Kept plans are CachedPlanSources: Postgres re-plans them itself after DDL on the
-/// tables they read, so a cached plan never runs against a stale table definition.
-unsafe fn plan_for(sql: String, argtypes: &[pg_sys::Oid]) -> pg_sys::SPIPlanPtr {
-    let key = (sql, argtypes.to_vec());
-    if let Some(plan) = PLANS.with(|p| p.borrow().get(&key).copied()) {
-        return plan;
+#[derive(Default)]
+struct Cache {
+    plans: HashMap<Key, Kept>,
+    bytes: usize,
+    tick: u64,
+}
+
+thread_local! {
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
+}
+
+/// Plan memory of a kept plan: each plan source's context (with its query trees) and its
+/// generic plan, which lives in a context of its own.
+unsafe fn plan_bytes(plan: pg_sys::SPIPlanPtr) -> (usize, bool) {
+    let sources = pg_sys::SPI_plan_get_plan_sources(plan);
+    let mut bytes = 0;
+    let mut generic = false;
+    if sources.is_null() {
+        return (0, false);
     }
-    // The SQL comes from predicate.rs: quoted identifiers, no NUL possible in catalog names.
-    let text = CString::new(key.0.as_str()).unwrap_or_default();
-    let plan = pg_sys::SPI_prepare(text.as_ptr(), argtypes.len() as i32, argtypes.as_ptr().cast_mut());
+    let n = (*sources).length as usize;
+    for cell in std::slice::from_raw_parts((*sources).elements, n) {
+        let ps = cell.ptr_value.cast::<pg_sys::CachedPlanSource>();
+        if ps.is_null() {
+            continue;
+        }
+        bytes += pg_sys::MemoryContextMemAllocated((*ps).context, true);
+        if !(*ps).gplan.is_null() {
+            generic = true;
+            bytes += pg_sys::MemoryContextMemAllocated((*(*ps).gplan).context, true);
+        }
+    }
+    (bytes, generic)
+}
+
+fn budget() -> usize {
+    PLAN_CACHE_KB.get().max(0) as usize * 1024
+}
+
+/// Frees least recently used unpinned plans until the cache is within its budget.
+unsafe fn evict(cache: &mut Cache) {
+    let budget = budget();
+    while cache.bytes > budget {
+        let victim = cache
+            .plans
+            .iter()
+            .filter(|(_, k)| k.pins == 0)
+            .min_by_key(|(_, k)| k.last_used)
+            .map(|(key, _)| key.clone());
+        let Some(key) = victim else { return };
+        if let Some(kept) = cache.plans.remove(&key) {
+            cache.bytes -= kept.bytes;
+            pg_sys::SPI_freeplan(kept.plan);
+        }
+    }
+}
+
+/// A pin on a kept plan for the length of one execution.
+struct Pin {
+    key: Key,
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        CACHE.with(|c| {
+            let mut cache = c.borrow_mut();
+            if let Some(kept) = cache.plans.get_mut(&self.key) {
+                kept.pins = kept.pins.saturating_sub(1);
+            }
+            // SAFETY: only unpinned plans are freed; none of them is executing.
+            unsafe { evict(&mut cache) };
+        });
+    }
+}
+
+/// Registered once in _PG_init: at the end of a top-level transaction no page query runs, so
+/// pins left by an execution that never returned (there should be none) are cleared.
+pub unsafe extern "C-unwind" fn at_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
+    if matches!(event, pg_sys::XactEvent::XACT_EVENT_COMMIT | pg_sys::XactEvent::XACT_EVENT_ABORT | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT | pg_sys::XactEvent::XACT_EVENT_PREPARE) {
+        let _ = CACHE.try_with(|c| {
+            if let Ok(mut cache) = c.try_borrow_mut() {
+                for kept in cache.plans.values_mut() {
+                    kept.pins = 0;
+                }
+            }
+        });
+    }
+}
+
+/// The kept plan for `key`, prepared on first use, and pinned. Inside an SPI connection.
+unsafe fn pinned_plan(key: Key) -> Result<(pg_sys::SPIPlanPtr, Pin), KeysetError> {
+    let found = CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        cache.tick += 1;
+        let tick = cache.tick;
+        cache.plans.get_mut(&key).map(|kept| {
+            kept.pins += 1;
+            kept.last_used = tick;
+            kept.plan
+        })
+    });
+    if let Some(plan) = found {
+        return Ok((plan, Pin { key }));
+    }
+    // The SQL comes from keyset_core::predicate: quoted identifiers, which cannot hold NUL.
+    let text = CString::new(key.0.as_str()).map_err(|_| KeysetError::Internal("page query with a NUL byte"))?;
+    let plan = pg_sys::SPI_prepare(text.as_ptr(), key.1.len() as i32, key.1.as_ptr().cast_mut());
     if plan.is_null() {
         // SPI_prepare raises its own ERROR for SQL problems; NULL here means SPI misuse.
-        pgrx::ereport!(
-            ERROR,
-            pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-            format!("SPI_prepare failed: {}", std::ptr::addr_of!(pg_sys::SPI_result).read())
-        );
+        return Err(KeysetError::Internal("SPI_prepare failed"));
     }
-    pg_sys::SPI_keepplan(plan);
-    PLANS.with(|p| {
-        let mut plans = p.borrow_mut();
-        if plans.len() >= MAX_PLANS {
-            for (_, old) in plans.drain() {
-                pg_sys::SPI_freeplan(old);
-            }
-        }
-        plans.insert(key, plan);
+    if pg_sys::SPI_keepplan(plan) != 0 {
+        pg_sys::SPI_freeplan(plan);
+        return Err(KeysetError::Internal("SPI_keepplan failed"));
+    }
+    let (bytes, measured_generic) = plan_bytes(plan);
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        cache.tick += 1;
+        let last_used = cache.tick;
+        cache.bytes += bytes;
+        cache.plans.insert(key.clone(), Kept { plan, bytes, measured_generic, pins: 1, last_used });
     });
-    plan
+    Ok((plan, Pin { key }))
+}
+
+/// After an execution: a generic plan may have been built; account for it once.
+unsafe fn remeasure(key: &Key) {
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        let Some(kept) = cache.plans.get_mut(key) else { return };
+        if kept.measured_generic {
+            return;
+        }
+        let (bytes, generic) = plan_bytes(kept.plan);
+        let old = std::mem::replace(&mut kept.bytes, bytes);
+        kept.measured_generic = generic;
+        cache.bytes = cache.bytes - old + bytes;
+    });
+}
+
+/// Bytes of plan memory kept and the number of kept plans (for tests and keyset_explain).
+pub fn cache_usage() -> (usize, usize) {
+    CACHE.with(|c| {
+        let cache = c.borrow();
+        (cache.bytes, cache.plans.len())
+    })
+}
+
+/// The result of one execution, readable while the SPI connection is open.
+pub struct Results {
+    table: *mut pg_sys::SPITupleTable,
+    count: usize,
+}
+
+impl Results {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Row `i` (0-based).
+    pub fn row(&self, i: usize) -> Row {
+        // SAFETY: i < count, checked by the slice; vals holds count tuples.
+        unsafe {
+            let tuples = std::slice::from_raw_parts((*self.table).vals, self.count);
+            Row { tuple: tuples[i], desc: (*self.table).tupdesc }
+        }
+    }
+
+    /// The type of column `column` (1-based); InvalidOid when there is no such column.
+    pub fn column_type(&self, column: i32) -> pg_sys::Oid {
+        // SAFETY: the tuple table's descriptor; SPI_gettypeid checks the column number.
+        unsafe {
+            if self.table.is_null() || column < 1 || column > (*(*self.table).tupdesc).natts {
+                return pg_sys::InvalidOid;
+            }
+            pg_sys::SPI_gettypeid((*self.table).tupdesc, column)
+        }
+    }
+
+    pub fn columns(&self) -> i32 {
+        // SAFETY: as above.
+        unsafe { if self.table.is_null() { 0 } else { (*(*self.table).tupdesc).natts } }
+    }
 }
 
 /// One result row of an SPI query, read by 1-based column number.
@@ -65,41 +240,50 @@ impl Row {
         let d = pg_sys::SPI_getbinval(self.tuple, self.desc, column, &mut is_null);
         (!is_null).then_some(d)
     }
+}
 
-    /// The column's type oid.
-    pub unsafe fn type_oid(&self, column: i32) -> pg_sys::Oid {
-        pg_sys::SPI_gettypeid(self.desc, column)
+/// Closes the SPI connection however the scope is left (an ERROR unwinding through it leaves
+/// the connection to Postgres' own abort processing, which is what SPI expects).
+struct Connection;
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            // SAFETY: paired with the SPI_connect that created this guard.
+            unsafe { pg_sys::SPI_finish() };
+        }
     }
 }
 
-/// Runs `sql` with `args` (never NULL) and hands every result row to `each`, all inside one
-/// SPI connection. Datums that must outlive it go through `SPI_datumTransfer`. `read_only` is
-/// true for the STABLE page functions (see the module comment); EXPLAIN needs false.
+/// Runs `sql` with `args` (never NULL) and hands the result to `read`, inside one SPI
+/// connection. Datums that must outlive it go through `SPI_datumTransfer`. `read_only` is true
+/// for the STABLE page functions (see the module comment); EXPLAIN needs false.
 pub fn run<T>(
     read_only: bool,
     sql: String,
     argtypes: &[pg_sys::Oid],
     args: &[pg_sys::Datum],
-    mut each: impl FnMut(&Row) -> T,
-) -> Vec<T> {
-    // SAFETY: a balanced SPI_connect/SPI_finish around a kept plan; on ERROR, Postgres' abort
-    // processing unwinds the SPI connection.
+    read: impl FnOnce(&Results) -> Result<T, KeysetError>,
+) -> Result<T, KeysetError> {
+    // SAFETY: a balanced SPI_connect/SPI_finish (the Connection guard) around a pinned plan.
     unsafe {
-        pg_sys::SPI_connect();
-        let plan = plan_for(sql, argtypes);
+        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
+            return Err(KeysetError::Internal("SPI_connect failed"));
+        }
+        let _connection = Connection;
+        let key: Key = (sql, argtypes.to_vec());
+        let (plan, pin) = pinned_plan(key)?;
         let mut args = args.to_vec();
         let nulls = vec![b' ' as std::os::raw::c_char; args.len()];
-        pg_sys::SPI_execute_plan(plan, args.as_mut_ptr(), nulls.as_ptr(), read_only, 0);
-        let table = pg_sys::SPI_tuptable;
-        let mut out = Vec::new();
-        if !table.is_null() {
-            let n = pg_sys::SPI_processed as usize;
-            let tuples = std::slice::from_raw_parts((*table).vals, n);
-            for &tuple in tuples {
-                out.push(each(&Row { tuple, desc: (*table).tupdesc }));
-            }
+        let rc = pg_sys::SPI_execute_plan(plan, args.as_mut_ptr(), nulls.as_ptr(), read_only, 0);
+        if rc < 0 {
+            return Err(KeysetError::Internal("SPI_execute_plan failed"));
         }
-        pg_sys::SPI_finish();
+        remeasure(&pin.key);
+        let table = pg_sys::SPI_tuptable;
+        let count = if table.is_null() { 0 } else { pg_sys::SPI_processed as usize };
+        let out = read(&Results { table, count });
+        drop(pin);
         out
     }
 }

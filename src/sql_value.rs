@@ -83,3 +83,26 @@ pub unsafe fn output_text(datum: pg_sys::Datum, oid: pg_sys::Oid) -> String {
     pg_sys::pfree(cstr.cast());
     s
 }
+
+/// A jsonb array of the jsonb `elements`, in order, copied out of SPI into the caller's memory
+/// context: what `jsonb_agg` builds, without an aggregate whose input order SQL does not promise.
+///
+/// # Safety
+/// Every element must be a valid, non-NULL jsonb datum; must run inside an SPI connection.
+pub unsafe fn jsonb_array(elements: &[pg_sys::Datum]) -> pg_sys::Datum {
+    use pg_sys::JsonbIteratorToken::{WJB_BEGIN_ARRAY, WJB_ELEM, WJB_END_ARRAY};
+    let mut state: *mut pg_sys::JsonbParseState = std::ptr::null_mut();
+    pg_sys::pushJsonbValue(&mut state, WJB_BEGIN_ARRAY, std::ptr::null_mut());
+    for &d in elements {
+        let jb = pg_sys::pg_detoast_datum(d.cast_mut_ptr()).cast::<pg_sys::Jsonb>();
+        let mut v: pg_sys::JsonbValue = std::mem::zeroed();
+        v.type_ = pg_sys::jbvType::jbvBinary;
+        v.val.binary.data = std::ptr::addr_of_mut!((*jb).root);
+        v.val.binary.len = (pgrx::varsize_any_exhdr(jb.cast())) as i32;
+        // A jbvBinary element is unpacked into the array (pushJsonbValue's own rule).
+        pg_sys::pushJsonbValue(&mut state, WJB_ELEM, &mut v);
+    }
+    let array = pg_sys::pushJsonbValue(&mut state, WJB_END_ARRAY, std::ptr::null_mut());
+    let jsonb = pg_sys::JsonbValueToJsonb(array);
+    pg_sys::SPI_datumTransfer(pg_sys::Datum::from(jsonb), false, -1)
+}

@@ -20,7 +20,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::{DecodeError, Engine as _};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::error::{CursorFault, KeysetError, MAX_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS};
+use crate::error::{
+    CursorFault, KeysetError, MAX_CURSOR_BYTES, MAX_EXTENDED_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS,
+};
 use crate::json;
 
 /// Sort direction as carried in the cursor's `"o"` key.
@@ -78,11 +80,34 @@ pub struct Cursor {
 }
 
 /// The checks both sides apply to the fields: the encoder refuses what the decoder would reject.
-fn check_fields(sort: &str, value: Option<&str>, id: &str, more: &[Option<String>]) -> Result<(), CursorFault> {
+/// `extended`: a cursor with a digest (`"h"`), which only pg_keyset reads: the reference caps on
+/// value and id lengths do not apply to it, only its total size does (see [`MAX_EXTENDED_CURSOR_BYTES`]).
+fn check_fields(
+    sort: &str,
+    value: Option<&str>,
+    id: &str,
+    more: &[Option<String>],
+    extended: bool,
+) -> Result<(), CursorFault> {
     if sort.is_empty() {
         return Err(CursorFault::EmptySort);
     }
-    for v in std::iter::once(value).chain(more.iter().map(Option::as_deref)).flatten() {
+    let values = || std::iter::once(value).chain(more.iter().map(Option::as_deref)).flatten();
+    // Text cannot hold NUL: a `\u0000` would come back from cursor_decode as an invalid text
+    // value, and could never match a row.
+    let nul = |s: &str| s.contains('\0');
+    let fields = [("s", Some(sort)), ("v", value), ("id", Some(id))];
+    let more_fields = more.iter().map(|m| ("x", m.as_deref()));
+    if let Some((key, _)) = fields.into_iter().chain(more_fields).find(|(_, f)| f.is_some_and(nul)) {
+        return Err(CursorFault::Nul { key });
+    }
+    if id.is_empty() {
+        return Err(CursorFault::EmptyId);
+    }
+    if extended {
+        return Ok(());
+    }
+    for v in values() {
         // Cheap byte test first: a value of at most 512 bytes has at most 512 characters.
         if v.len() > MAX_VALUE_CHARS {
             let chars = v.chars().count();
@@ -90,9 +115,6 @@ fn check_fields(sort: &str, value: Option<&str>, id: &str, more: &[Option<String
                 return Err(CursorFault::ValueTooLong { chars });
             }
         }
-    }
-    if id.is_empty() {
-        return Err(CursorFault::EmptyId);
     }
     if id.len() > MAX_ID_CHARS {
         let chars = id.chars().count();
@@ -158,13 +180,16 @@ pub fn encode(
     value: Option<&str>,
     id: &str,
 ) -> Result<String, CursorFault> {
-    check_fields(sort, value, id, &[])?;
-    finish(to_json(sort, direction, value, id))
+    check_fields(sort, value, id, &[], false)?;
+    finish(to_json(sort, direction, value, id), false)
 }
 
-fn finish(text: String) -> Result<String, CursorFault> {
+fn finish(text: String, extended: bool) -> Result<String, CursorFault> {
     let encoded_len = base64::encoded_len(text.len(), false).unwrap_or(usize::MAX);
-    if encoded_len > MAX_CURSOR_BYTES {
+    if extended && encoded_len > MAX_EXTENDED_CURSOR_BYTES {
+        return Err(CursorFault::ExtendedTooLong { bytes: encoded_len });
+    }
+    if !extended && encoded_len > MAX_CURSOR_BYTES {
         return Err(CursorFault::TooLong { bytes: encoded_len });
     }
     Ok(URL_SAFE_NO_PAD.encode(text))
@@ -173,23 +198,49 @@ fn finish(text: String) -> Result<String, CursorFault> {
 impl Cursor {
     /// Mints this cursor (any form); same guarantees as [`encode`].
     pub fn encode(&self) -> Result<String, CursorFault> {
-        check_fields(&self.sort, self.value.as_deref(), &self.id, &self.more)?;
-        if self.digest.as_ref().is_some_and(|h| h.is_empty()) {
-            return Err(CursorFault::EmptyDigest);
-        }
-        finish(to_json_full(self))
+        let extended = self.digest.is_some();
+        check_fields(&self.sort, self.value.as_deref(), &self.id, &self.more, extended)?;
+        check_digest(self.digest.as_deref())?;
+        finish(to_json_full(self), extended)
+    }
+}
+
+/// A digest is what [`crate::page_request`] mints: 11 base64url characters.
+fn check_digest(h: Option<&str>) -> Result<(), CursorFault> {
+    match h {
+        Some("") => Err(CursorFault::EmptyDigest),
+        Some(h) if h.len() > 64 || h.contains('\0') => Err(CursorFault::BadDigest),
+        _ => Ok(()),
     }
 }
 
 /// Decodes and validates a cursor. Never panics, whatever the input.
+///
+/// Two size classes: a cursor in the reference format (no `"h"`) has the reference caps (1024
+/// bytes, values of 512 characters, ids of 128); a cursor with a digest, which only pg_keyset
+/// mints and reads, may be up to [`MAX_EXTENDED_CURSOR_BYTES`], so no stored value an index can
+/// hold makes a page boundary unencodable.
 pub fn decode(cursor: &str) -> Result<Cursor, CursorFault> {
     if cursor.trim().is_empty() {
         return Err(CursorFault::Empty);
     }
     // Length first: it bounds all later work on hostile input.
-    if cursor.len() > MAX_CURSOR_BYTES {
+    if cursor.len() > MAX_EXTENDED_CURSOR_BYTES {
+        return Err(CursorFault::ExtendedTooLong { bytes: cursor.len() });
+    }
+    let long = cursor.len() > MAX_CURSOR_BYTES;
+    let c = decode_fields(cursor).map_err(|fault| match fault {
+        // Not even a cursor: over the reference size, that is the first thing wrong with it.
+        _ if long => CursorFault::TooLong { bytes: cursor.len() },
+        f => f,
+    })?;
+    if long && c.digest.is_none() {
         return Err(CursorFault::TooLong { bytes: cursor.len() });
     }
+    Ok(c)
+}
+
+fn decode_fields(cursor: &str) -> Result<Cursor, CursorFault> {
     let bytes = decode_base64(cursor)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| CursorFault::NotUtf8 { offset: e.valid_up_to() })?;
@@ -200,10 +251,8 @@ pub fn decode(cursor: &str) -> Result<Cursor, CursorFault> {
     let id = fields.id.ok_or(CursorFault::MissingKey("id"))?;
     let direction = Direction::from_wire(&o).ok_or(CursorFault::BadDirection(o))?;
     let more = fields.x.unwrap_or_default();
-    check_fields(&sort, value.as_deref(), &id, &more)?;
-    if fields.h.as_ref().is_some_and(|h| h.is_empty()) {
-        return Err(CursorFault::EmptyDigest);
-    }
+    check_fields(&sort, value.as_deref(), &id, &more, fields.h.is_some())?;
+    check_digest(fields.h.as_deref())?;
     Ok(Cursor { sort, direction, value, id, more, digest: fields.h })
 }
 

@@ -36,11 +36,24 @@ pub enum SqlState {
     DuplicateColumn,
     /// 54011 `too_many_columns`: a sort specification longer than pg_keyset supports.
     TooManyColumns,
+    /// 54000 `program_limit_exceeded`: a filter, sort specification or page query over a cap.
+    ProgramLimitExceeded,
+    /// 42622 `name_too_long`: a column name over 63 bytes.
+    NameTooLong,
+    /// 42501 `insufficient_privilege`.
+    InsufficientPrivilege,
+    /// 22021 `character_not_in_repertoire`: a database whose encoding is not UTF8.
+    CharacterNotInRepertoire,
+    /// 55000 `object_not_in_prerequisite_state`: a listing no index serves while
+    /// `pg_keyset.require_index` is on.
+    ObjectNotInPrerequisiteState,
+    /// XX000 `internal_error`: an invariant of pg_keyset's own broke (a bug, never user input).
+    InternalError,
 }
 
 impl SqlState {
     /// Every variant, so the mapping test on the extension side covers each one.
-    pub const ALL: [SqlState; 12] = [
+    pub const ALL: [SqlState; 18] = [
         SqlState::InvalidParameterValue,
         SqlState::NullValueNotAllowed,
         SqlState::DatatypeMismatch,
@@ -53,6 +66,12 @@ impl SqlState {
         SqlState::WrongObjectType,
         SqlState::DuplicateColumn,
         SqlState::TooManyColumns,
+        SqlState::ProgramLimitExceeded,
+        SqlState::NameTooLong,
+        SqlState::InsufficientPrivilege,
+        SqlState::CharacterNotInRepertoire,
+        SqlState::ObjectNotInPrerequisiteState,
+        SqlState::InternalError,
     ];
 
     pub fn code(self) -> &'static str {
@@ -69,6 +88,12 @@ impl SqlState {
             SqlState::WrongObjectType => "42809",
             SqlState::DuplicateColumn => "42701",
             SqlState::TooManyColumns => "54011",
+            SqlState::ProgramLimitExceeded => "54000",
+            SqlState::NameTooLong => "42622",
+            SqlState::InsufficientPrivilege => "42501",
+            SqlState::CharacterNotInRepertoire => "22021",
+            SqlState::ObjectNotInPrerequisiteState => "55000",
+            SqlState::InternalError => "XX000",
         }
     }
 }
@@ -79,6 +104,12 @@ impl SqlState {
 pub enum CursorFault {
     Empty,
     TooLong { bytes: usize },
+    /// Over [`MAX_EXTENDED_CURSOR_BYTES`], the cap of cursors with a digest.
+    ExtendedTooLong { bytes: usize },
+    /// A NUL character (`\u0000`) in a string field.
+    Nul { key: &'static str },
+    /// A digest that pg_keyset cannot have minted.
+    BadDigest,
     Padded,
     StandardAlphabet { byte: u8, offset: usize },
     InvalidBase64Byte { byte: u8, offset: usize },
@@ -118,6 +149,11 @@ pub enum CursorFault {
 
 /// Caps of the wire format, shared with the reference services (see README, "Cursor format").
 pub const MAX_CURSOR_BYTES: usize = 1024;
+/// Cursors with a digest (`"h"`) are read only by pg_keyset, so they are not held to the reference
+/// caps: a boundary row whose values need more than 1024 bytes (a 200-character value of `<`s,
+/// which escaping inflates sixfold, or 180 emoji) still gets a cursor. 64 KiB holds the largest
+/// value a btree index can (2704 bytes), escaped at the worst rate, many times over.
+pub const MAX_EXTENDED_CURSOR_BYTES: usize = 65_536;
 pub const MAX_VALUE_CHARS: usize = 512;
 pub const MAX_ID_CHARS: usize = 128;
 
@@ -142,6 +178,12 @@ impl fmt::Display for CursorFault {
                 f,
                 "The cursor is {bytes} bytes long; the maximum is {MAX_CURSOR_BYTES} bytes."
             ),
+            ExtendedTooLong { bytes } => write!(
+                f,
+                "The cursor is {bytes} bytes long; the maximum is {MAX_EXTENDED_CURSOR_BYTES} bytes."
+            ),
+            Nul { key } => write!(f, "The cursor's \"{key}\" contains a NUL character (\\u0000), which text cannot hold."),
+            BadDigest => write!(f, "The cursor's digest is not one pg_keyset mints."),
             Padded => write!(f, "The cursor has \"=\" padding; cursors are base64url without padding."),
             StandardAlphabet { byte, offset } => write!(
                 f,
@@ -269,6 +311,27 @@ pub enum KeysetError {
     BothCursors,
     /// A `filter` argument that is not a valid filter; `path` names where (e.g. `price.<`).
     InvalidFilter { path: String, reason: String },
+    /// A column name over 63 bytes (or with a NUL); `prefix` is its first 63 bytes.
+    NameTooLong { prefix: String, bytes: usize },
+    /// A sort specification over [`crate::sort_spec::MAX_SORT_SPEC_BYTES`].
+    SortSpecTooLong { bytes: usize, max: usize },
+    /// A filter with more conditions, or a list with more values, than the caps allow.
+    FilterTooLarge { what: &'static str, count: usize, max: usize },
+    /// A page query whose text is over [`crate::predicate::MAX_QUERY_BYTES`].
+    QueryTooLarge { bytes: usize, max: usize },
+    /// The caller may not read the relation (checked before anything about it is revealed).
+    PermissionDenied { relation: String, kind: &'static str },
+    /// An ordinary table with inheritance children, whose key does not cover their rows.
+    InheritanceChildren { relation: String },
+    /// The primary key is DEFERRABLE, so it is not unique while a transaction runs.
+    DeferrablePrimaryKey { relation: String },
+    /// The database encoding is not UTF8.
+    NotUtf8Database { encoding: String },
+    /// `pg_keyset.require_index` is on and no index serves the listing.
+    IndexRequired { relation: String, order: String, create: String },
+    /// A broken invariant: SPI misuse or a page query whose result has another layout than the
+    /// one it was built with. Refused before any datum is read, so a bug is an error, not a crash.
+    Internal(&'static str),
 }
 
 impl KeysetError {
@@ -294,6 +357,16 @@ impl KeysetError {
             | KeysetError::InvalidFilter { .. } => SqlState::InvalidParameterValue,
             KeysetError::DuplicateSortColumn { .. } => SqlState::DuplicateColumn,
             KeysetError::TooManySortColumns { .. } => SqlState::TooManyColumns,
+            KeysetError::NameTooLong { .. } => SqlState::NameTooLong,
+            KeysetError::SortSpecTooLong { .. }
+            | KeysetError::FilterTooLarge { .. }
+            | KeysetError::QueryTooLarge { .. } => SqlState::ProgramLimitExceeded,
+            KeysetError::PermissionDenied { .. } => SqlState::InsufficientPrivilege,
+            KeysetError::InheritanceChildren { .. } => SqlState::FeatureNotSupported,
+            KeysetError::DeferrablePrimaryKey { .. } => SqlState::InvalidColumnReference,
+            KeysetError::NotUtf8Database { .. } => SqlState::CharacterNotInRepertoire,
+            KeysetError::IndexRequired { .. } => SqlState::ObjectNotInPrerequisiteState,
+            KeysetError::Internal(_) => SqlState::InternalError,
         }
     }
 
@@ -347,6 +420,31 @@ impl KeysetError {
             }
             KeysetError::BothCursors => "cannot page both after and before a cursor".into(),
             KeysetError::InvalidFilter { .. } => "invalid filter".into(),
+            KeysetError::NameTooLong { prefix, .. } => {
+                format!("column name \"{}...\" is too long", prefix.escape_debug())
+            }
+            KeysetError::SortSpecTooLong { .. } => "sort specification is too long".into(),
+            KeysetError::FilterTooLarge { what, .. } => format!("filter has too many {what}"),
+            KeysetError::QueryTooLarge { .. } => "page query is too large".into(),
+            KeysetError::PermissionDenied { relation, kind } => {
+                format!("permission denied for {kind} {}", relation.escape_debug())
+            }
+            KeysetError::InheritanceChildren { relation } => format!(
+                "cannot page table \"{}\": it has inheritance children",
+                relation.escape_debug()
+            ),
+            KeysetError::DeferrablePrimaryKey { relation } => format!(
+                "the primary key of relation \"{}\" is deferrable",
+                relation.escape_debug()
+            ),
+            KeysetError::NotUtf8Database { encoding } => {
+                format!("pg_keyset requires a UTF8 database, not {encoding}")
+            }
+            KeysetError::IndexRequired { relation, .. } => format!(
+                "no index of relation \"{}\" serves this keyset order",
+                relation.escape_debug()
+            ),
+            KeysetError::Internal(what) => format!("pg_keyset internal error: {what}"),
         }
     }
 
@@ -378,6 +476,27 @@ impl KeysetError {
             KeysetError::PageSizeNotPositive { page_size } => {
                 Some(format!("page_size was {page_size}."))
             }
+            KeysetError::NameTooLong { bytes, .. } => Some(format!(
+                "The name is {bytes} bytes long; column names have at most 63 bytes and no NUL character."
+            )),
+            KeysetError::SortSpecTooLong { bytes, max } => {
+                Some(format!("The sort specification is {bytes} bytes long; the maximum is {max} bytes."))
+            }
+            KeysetError::FilterTooLarge { what, count, max } => {
+                Some(format!("The filter has {count} {what}; the maximum is {max}."))
+            }
+            KeysetError::QueryTooLarge { bytes, max } => Some(format!(
+                "The listing's page query would be {bytes} bytes long; the maximum is {max} bytes."
+            )),
+            KeysetError::InheritanceChildren { .. } => Some(
+                "Its primary key does not cover the rows of its children, so rows with the same key could be skipped or repeated.".into(),
+            ),
+            KeysetError::DeferrablePrimaryKey { .. } => Some(
+                "A deferrable key can hold duplicates until the transaction commits, so it cannot break ties.".into(),
+            ),
+            KeysetError::IndexRequired { order, .. } => Some(format!(
+                "Each page would read and sort every matching row (ORDER BY {order}), and pg_keyset.require_index is on."
+            )),
             KeysetError::InvalidFilter { path, reason } if path.is_empty() => Some(format!("{reason}.")),
             KeysetError::InvalidFilter { path, reason } => {
                 Some(format!("At \"{}\": {reason}.", path.escape_debug()))
@@ -424,9 +543,26 @@ impl KeysetError {
                 "Pass a NULL of the table's row type as the first argument, e.g. keyset_rows(NULL::assets, ...)."
                     .into(),
             ),
-            KeysetError::PageSizeTooLarge { page_size, max } => Some(format!(
-                "Ask for at most {max} rows, or raise the limit: SET pg_keyset.max_page_size = {page_size}."
+            KeysetError::PageSizeTooLarge { max, .. } => Some(format!(
+                "Ask for at most {max} rows per page. The limit is set per role or database by an administrator (ALTER ROLE ... SET pg_keyset.max_page_size)."
             )),
+            KeysetError::SortSpecTooLong { .. } | KeysetError::NameTooLong { .. } => Some(
+                "Write columns as in ORDER BY, e.g. 'priority desc nulls last, created_at'.".into(),
+            ),
+            KeysetError::FilterTooLarge { .. } | KeysetError::QueryTooLarge { .. } => Some(
+                "Use fewer filter conditions or sort columns, or filter on a column holding the combined condition.".into(),
+            ),
+            KeysetError::PermissionDenied { .. } => None,
+            KeysetError::InheritanceChildren { .. } => Some(
+                "Page each child table on its own, or make the parent a partitioned table.".into(),
+            ),
+            KeysetError::DeferrablePrimaryKey { relation } => Some(format!(
+                "Make it immediate: ALTER TABLE {relation} ALTER CONSTRAINT <name> NOT DEFERRABLE."
+            )),
+            KeysetError::NotUtf8Database { .. } => Some(
+                "Install pg_keyset in a database created with ENCODING 'UTF8'.".into(),
+            ),
+            KeysetError::IndexRequired { create, .. } => Some(format!("Create one: {create}")),
             _ => None,
         }
     }

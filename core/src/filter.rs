@@ -38,8 +38,10 @@ pub enum FilterOp {
 }
 
 impl FilterOp {
+    /// The operator a key names. Exactly these spellings (`in`, not `IN`): one condition has one
+    /// spelling, so a filter cannot be inflated by repeating it in different letter cases.
     fn from_key(key: &str) -> Option<FilterOp> {
-        Some(match key.to_ascii_lowercase().as_str() {
+        Some(match key {
             "=" => FilterOp::Eq,
             "<>" | "!=" => FilterOp::Ne,
             "<" => FilterOp::Lt,
@@ -122,18 +124,30 @@ fn scalar(raw: &RawValue, path: &str) -> Result<Option<String>, KeysetError> {
 fn list(raw: &RawValue, path: &str) -> Result<Vec<Option<String>>, KeysetError> {
     let items: Vec<&RawValue> = serde_json::from_str(raw.get())
         .map_err(|_| invalid(path, "expected a JSON array of values"))?;
+    if items.len() > MAX_FILTER_ITEMS {
+        return Err(KeysetError::FilterTooLarge { what: "values in one list", count: items.len(), max: MAX_FILTER_ITEMS });
+    }
     items.iter().map(|item| scalar(item, path)).collect()
 }
 
-/// Parses the filter's JSON text (as jsonb prints it). `{}` is no filter.
+/// Most conditions one filter may hold (each becomes a conjunct of every index range of the page
+/// query, so the query grows with their product).
+pub const MAX_FILTER_CONDITIONS: usize = 32;
+/// Most values an `in` or `@>` list may hold (one bound array parameter).
+pub const MAX_FILTER_ITEMS: usize = 1000;
+
+/// Parses the filter's JSON text (as jsonb prints it). `{}` is no filter. Conditions come out in
+/// canonical order (by column, then operator), so equivalent filters give the same query and the
+/// same digest.
 pub fn parse(text: &str) -> Result<Vec<Condition>, KeysetError> {
     let columns: BTreeMap<String, &RawValue> = serde_json::from_str(text)
         .map_err(|_| invalid("", "The filter must be a JSON object of column names"))?;
-    let mut out = Vec::new();
+    let mut out: Vec<Condition> = Vec::new();
     for (column, raw) in columns {
         if column.is_empty() {
             return Err(invalid("", "A column name in the filter is empty"));
         }
+        crate::sort_spec::check_name(&column)?;
         let body = raw.get().trim_start();
         if !body.starts_with('{') {
             // column: value (equality) or column: null (IS NULL)
@@ -169,9 +183,17 @@ pub fn parse(text: &str) -> Result<Vec<Condition>, KeysetError> {
                     }
                 },
             };
+            if out.iter().any(|c| c.column == column && c.op == op) {
+                return Err(invalid(&path, "the operator is given twice (\"!=\" and \"<>\" are the same)"));
+            }
             out.push(Condition { column: column.clone(), op, value });
         }
     }
+    if out.len() > MAX_FILTER_CONDITIONS {
+        return Err(KeysetError::FilterTooLarge { what: "conditions", count: out.len(), max: MAX_FILTER_CONDITIONS });
+    }
+    // Within a column, by the operator's canonical spelling (the order stored digests used).
+    out.sort_by(|a, b| (&a.column, a.op.key()).cmp(&(&b.column, b.op.key())));
     Ok(out)
 }
 
@@ -243,7 +265,7 @@ mod tests {
         assert_eq!(one(r#"{"a": null}"#).op, FilterOp::IsNull);
         assert_eq!(one(r#"{"a": {"is not": null}}"#).op, FilterOp::IsNotNull);
         assert_eq!(one(r#"{"a": {"!=": 1}}"#).op, FilterOp::Ne);
-        assert_eq!(one(r#"{"a": {"IN": [1, null]}}"#).value, FilterValue::List(vec![Some("1".into()), None]));
+        assert_eq!(one(r#"{"a": {"in": [1, null]}}"#).value, FilterValue::List(vec![Some("1".into()), None]));
         assert_eq!(one(r#"{"a": true}"#).value, FilterValue::Scalar("true".into()));
         // Numbers keep every digit.
         assert_eq!(
@@ -262,6 +284,11 @@ mod tests {
         let b = parse(r#"{"a": {"=": "x"}, "b": {">=": 1, "<": 5}}"#).unwrap();
         assert_eq!(canonical(&a), canonical(&b));
         assert_ne!(canonical(&a), canonical(&parse(r#"{"a": "y"}"#).unwrap()));
+        // "!=" is "<>"; operators of a column in canonical order whatever the JSON's key order.
+        assert_eq!(
+            canonical(&parse(r#"{"a": {"!=": 1, "<": 5}}"#).unwrap()),
+            canonical(&parse(r#"{"a": {"<": 5, "<>": 1}}"#).unwrap())
+        );
         // A string "1" and a number 1 are the same text for the column's input function.
         assert_eq!(canonical(&parse(r#"{"a": "1"}"#).unwrap()), canonical(&parse(r#"{"a": 1}"#).unwrap()));
         // The exact text is part of every filtered cursor's digest: pinned.
@@ -283,5 +310,29 @@ mod tests {
         assert!(reason(r#"{"a": {}}"#).contains("empty"));
         assert!(reason(r#"{"": 1}"#).contains("empty"));
         assert!(reason(r#"{"a": "x\u0000y"}"#).contains("NUL"));
+        // One spelling per operator, each operator once per column.
+        assert!(reason(r#"{"a": {"IN": [1]}}"#).starts_with("a.IN: unknown operator"));
+        assert!(reason(r#"{"a": {"Is": null}}"#).starts_with("a.Is: unknown operator"));
+        assert!(reason(r#"{"a": {"!=": 1, "<>": 2}}"#).contains("given twice"));
+    }
+
+    #[test]
+    fn caps() {
+        let many: Vec<String> = (0..=MAX_FILTER_CONDITIONS).map(|i| format!("\"c{i:02}\": 1")).collect();
+        assert_eq!(parse(&format!("{{{}}}", many[..MAX_FILTER_CONDITIONS].join(","))).map(|c| c.len()), Ok(MAX_FILTER_CONDITIONS));
+        assert_eq!(
+            parse(&format!("{{{}}}", many.join(","))),
+            Err(KeysetError::FilterTooLarge { what: "conditions", count: MAX_FILTER_CONDITIONS + 1, max: MAX_FILTER_CONDITIONS })
+        );
+        // Five operators on each of seven columns: 35 conditions.
+        let ops: Vec<String> = (0..7).map(|i| format!("\"c{i}\": {{\"<\": 1, \">\": 0, \"<>\": 3, \"<=\": 4, \">=\": 5}}")).collect();
+        assert!(matches!(parse(&format!("{{{}}}", ops.join(","))), Err(KeysetError::FilterTooLarge { .. })));
+        let items: Vec<String> = (0..=MAX_FILTER_ITEMS).map(|i| i.to_string()).collect();
+        assert!(parse(&format!("{{\"a\": {{\"in\": [{}]}}}}", items[..MAX_FILTER_ITEMS].join(","))).is_ok());
+        assert!(matches!(
+            parse(&format!("{{\"a\": {{\"@>\": [{}]}}}}", items.join(","))),
+            Err(KeysetError::FilterTooLarge { what: "values in one list", .. })
+        ));
+        assert!(matches!(parse(&format!("{{\"{}\": 1}}", "n".repeat(64))), Err(KeysetError::NameTooLong { .. })));
     }
 }

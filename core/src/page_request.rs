@@ -61,11 +61,18 @@ fn fnv1a64(parts: &[&str]) -> u64 {
     h
 }
 
-/// The cursor digest of a listing (11 base64url characters), or None for the single-column form.
-pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition]) -> Option<String> {
-    if is_single_column_form(keys, filter) {
-        return None;
-    }
+/// The digest a listing's cursors must carry: None for the single-column form (whose cursors
+/// are the reference format), else [`listing_digest`].
+pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition], settings: &str) -> Option<String> {
+    (!is_single_column_form(keys, filter)).then(|| listing_digest(schema, relation, keys, filter, settings))
+}
+
+/// The digest of a listing (11 base64url characters): what its cursors carry beyond the
+/// single-column form, and what a single-column cursor too large for the reference caps carries
+/// to become an extension cursor ([`mint`]). `settings` is the settings-independent form of the
+/// filter values whose text means different things under different session settings (empty
+/// when there are none, which leaves every digest minted before it was added unchanged).
+pub fn listing_digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition], settings: &str) -> String {
     // `"priority" DESC NULLS LAST,"created_at" ASC NULLS LAST,...`: names JSON-escaped by our
     // own escaper, so the text (and every stored cursor's digest) is fixed across builds.
     let mut sort = String::new();
@@ -77,8 +84,21 @@ pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Conditio
         sort.push(' ');
         sort.push_str(k.order_words());
     }
-    let h = fnv1a64(&[schema, relation, &sort, &filter::canonical(filter)]);
-    Some(URL_SAFE_NO_PAD.encode(h.to_be_bytes()))
+    let canonical = filter::canonical(filter);
+    let h = if settings.is_empty() {
+        fnv1a64(&[schema, relation, &sort, &canonical])
+    } else {
+        fnv1a64(&[schema, relation, &sort, &canonical, settings])
+    };
+    URL_SAFE_NO_PAD.encode(h.to_be_bytes())
+}
+
+/// The digests of one listing: the one its cursors must carry (None for the single-column
+/// form), and the listing's own, which an oversized single-column cursor carries instead.
+#[derive(Debug, Clone, Copy)]
+pub struct Digests<'a> {
+    pub required: Option<&'a str>,
+    pub listing: &'a str,
 }
 
 /// Where the page starts: None = no cursor (the first page), or the cursor's value for each
@@ -92,7 +112,7 @@ pub fn start(
     cursor_text: Option<&str>,
     keys: &[SortKey],
     columns: &[KeyColumn],
-    digest: Option<&str>,
+    digests: Digests,
 ) -> Result<Start, KeysetError> {
     let invalid = KeysetError::InvalidCursor;
     let text = match cursor_text {
@@ -110,7 +130,12 @@ pub fn start(
             request: first.direction.as_str(),
         }));
     }
-    if c.digest.as_deref() != digest {
+    // A digest must be this listing's; no digest is only right for the single-column form.
+    let matches = match c.digest.as_deref() {
+        Some(h) => h == digests.listing,
+        None => digests.required.is_none(),
+    };
+    if !matches {
         return Err(invalid(CursorFault::ListingMismatch));
     }
     let m = keys.len();
@@ -151,8 +176,11 @@ pub fn start(
     Ok(Some(typed))
 }
 
-/// The cursor for a row whose key values (wire strings, None = NULL) are `values`.
-pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digest: Option<&str>) -> Result<String, KeysetError> {
+/// The cursor for a row whose key values (wire strings, None = NULL) are `values`. A
+/// single-column listing whose row is too large for the reference caps (a long or escape-heavy
+/// value) gets an extension cursor with the listing's digest instead of an error, so no row's
+/// content can make a page unreachable.
+pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digests: Digests) -> Result<String, KeysetError> {
     let mut values = values.into_iter();
     let first = values.next().flatten();
     let mut rest: Vec<Option<String>> = values.collect();
@@ -161,15 +189,23 @@ pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digest: Option<&str>)
         None => first.clone(), // sorting by the key alone: "v" and "id" are both the key
     };
     let id = id.ok_or(KeysetError::NullArgument("id"))?;
-    let c = Cursor {
+    let mut c = Cursor {
         sort: keys[0].column.clone(),
         direction: keys[0].direction,
         value: first,
         id,
         more: rest,
-        digest: digest.map(str::to_string),
+        digest: digests.required.map(str::to_string),
     };
-    c.encode().map_err(KeysetError::CannotEncode)
+    match c.encode() {
+        Err(CursorFault::TooLong { .. } | CursorFault::ValueTooLong { .. } | CursorFault::IdTooLong { .. })
+            if c.digest.is_none() =>
+        {
+            c.digest = Some(digests.listing.to_string());
+            c.encode().map_err(KeysetError::CannotEncode)
+        }
+        other => other.map_err(KeysetError::CannotEncode),
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +219,13 @@ mod tests {
     const CREATED: KeyColumn = KeyColumn { name: "created_at", wire: WireType::Timestamp, not_null: true };
     const PRIORITY: KeyColumn = KeyColumn { name: "priority", wire: WireType::Int4, not_null: false };
     const ID: KeyColumn = KeyColumn { name: "id", wire: WireType::Int8, not_null: true };
+
+    /// The digests of a single-column listing (its own digest is only used for oversized rows).
+    const SINGLE: Digests = Digests { required: None, listing: "AAAAAAAAAAA" };
+
+    fn dg(d: Option<&str>) -> Digests<'_> {
+        Digests { required: d, listing: d.unwrap_or("AAAAAAAAAAA") }
+    }
 
     fn keys(spec: &str, dir: Direction) -> Vec<SortKey> {
         resolve(&parse(spec).unwrap(), dir, "id")
@@ -211,18 +254,18 @@ mod tests {
     #[test]
     fn first_page_without_cursor() {
         let k = keys("created_at", Direction::Asc);
-        assert_eq!(start(None, &k, &[CREATED, ID], None), Ok(None));
-        assert_eq!(start(Some(""), &k, &[CREATED, ID], None), Ok(None));
+        assert_eq!(start(None, &k, &[CREATED, ID], SINGLE), Ok(None));
+        assert_eq!(start(Some(""), &k, &[CREATED, ID], SINGLE), Ok(None));
     }
 
     #[test]
     fn cursor_must_match_sort_and_direction() {
         let k = keys("created_at", Direction::Desc);
         let c = encode("updated_at", Direction::Desc, Some("1"), "1").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::SortMismatch { .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::SortMismatch { .. }));
         let c = encode("created_at", Direction::Asc, Some("1"), "1").unwrap();
         assert_eq!(
-            fault(start(Some(&c), &k, &[CREATED, ID], None)),
+            fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
             CursorFault::DirectionMismatch { cursor: "asc", request: "desc" }
         );
     }
@@ -232,24 +275,24 @@ mod tests {
         let k = keys("created_at", Direction::Desc);
         let c = encode("created_at", Direction::Desc, Some("1706778000000000"), "42").unwrap();
         assert_eq!(
-            start(Some(&c), &k, &[CREATED, ID], None),
+            start(Some(&c), &k, &[CREATED, ID], SINGLE),
             Ok(Some(vec![Some(Typed::Timestamp(1_706_778_000_000_000 - 946_684_800_000_000)), Some(Typed::Int8(42))]))
         );
         let c = encode("created_at", Direction::Desc, Some("1000000000000000000"), "42").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::BadValue { field: "value", .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::BadValue { field: "value", .. }));
         let c = encode("created_at", Direction::Desc, Some("1"), "x").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], None)), CursorFault::BadValue { field: "id", .. }));
+        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::BadValue { field: "id", .. }));
     }
 
     #[test]
     fn null_values() {
         let k = keys("priority", Direction::Asc);
         let c = encode("priority", Direction::Asc, None, "7").unwrap();
-        assert_eq!(start(Some(&c), &k, &[PRIORITY, ID], None), Ok(Some(vec![None, Some(Typed::Int8(7))])));
+        assert_eq!(start(Some(&c), &k, &[PRIORITY, ID], SINGLE), Ok(Some(vec![None, Some(Typed::Int8(7))])));
         let k = keys("created_at", Direction::Asc);
         let c = encode("created_at", Direction::Asc, None, "7").unwrap();
         assert_eq!(
-            fault(start(Some(&c), &k, &[CREATED, ID], None)),
+            fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
             CursorFault::NullForNotNull { column: "created_at".into() }
         );
     }
@@ -258,49 +301,69 @@ mod tests {
     fn sorting_by_the_key() {
         let k = keys("id", Direction::Asc);
         let c = encode("id", Direction::Asc, Some("5"), "5").unwrap();
-        assert_eq!(start(Some(&c), &k, &[ID], None), Ok(Some(vec![Some(Typed::Int8(5))])));
+        assert_eq!(start(Some(&c), &k, &[ID], SINGLE), Ok(Some(vec![Some(Typed::Int8(5))])));
         let c = encode("id", Direction::Asc, Some("5"), "6").unwrap();
-        assert_eq!(fault(start(Some(&c), &k, &[ID], None)), CursorFault::ValueIsNotId);
-        assert_eq!(mint(&k, vec![Some("5".into())], None).unwrap(), encode("id", Direction::Asc, Some("5"), "5").unwrap());
+        assert_eq!(fault(start(Some(&c), &k, &[ID], SINGLE)), CursorFault::ValueIsNotId);
+        assert_eq!(mint(&k, vec![Some("5".into())], SINGLE).unwrap(), encode("id", Direction::Asc, Some("5"), "5").unwrap());
+    }
+
+    #[test]
+    fn oversized_single_column_rows_get_an_extension_cursor() {
+        let k = keys("name", Direction::Asc);
+        let name = KeyColumn { name: "name", wire: WireType::Text, not_null: true };
+        let listing = listing_digest("public", "t", &k, &[], "");
+        let d = Digests { required: None, listing: &listing };
+        // 300 '<' escape to 1800 bytes: over the reference 1024, under the extension cap.
+        let big = "<".repeat(300);
+        let c = mint(&k, vec![Some(big.clone()), Some("7".into())], d).unwrap();
+        assert!(c.len() > 1024);
+        assert_eq!(start(Some(&c), &k, &[name, ID], d).unwrap().unwrap()[0], Some(Typed::Text(big)));
+        // Small rows keep the reference bytes; an extension cursor of another listing is refused.
+        assert_eq!(mint(&k, vec![Some("a".into()), Some("7".into())], d).unwrap(), encode("name", Direction::Asc, Some("a"), "7").unwrap());
+        let other = listing_digest("public", "u", &k, &[], "");
+        assert_eq!(fault(start(Some(&c), &k, &[name, ID], Digests { required: None, listing: &other })), CursorFault::ListingMismatch);
+        // Far beyond the extension cap: refused with the extension limit.
+        let huge = "<".repeat(12_000);
+        assert!(matches!(mint(&k, vec![Some(huge), Some("7".into())], d), Err(KeysetError::CannotEncode(CursorFault::ExtendedTooLong { .. }))));
     }
 
     #[test]
     fn single_column_listings_have_no_digest() {
         let none: &[Condition] = &[];
-        assert_eq!(digest("public", "t", &keys("created_at", Direction::Desc), none), None);
-        assert_eq!(digest("public", "t", &keys("id desc", Direction::Asc), none), None);
+        assert_eq!(digest("public", "t", &keys("created_at", Direction::Desc), none, ""), None);
+        assert_eq!(digest("public", "t", &keys("id desc", Direction::Asc), none, ""), None);
         // A non-default NULL placement, a key in the other direction, two columns or a
         // filter go beyond the reference format.
         for spec in ["created_at nulls first", "created_at desc, id asc", "a, b"] {
-            assert!(digest("public", "t", &keys(spec, Direction::Asc), none).is_some(), "{spec}");
+            assert!(digest("public", "t", &keys(spec, Direction::Asc), none, "").is_some(), "{spec}");
         }
         let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
-        assert!(digest("public", "t", &keys("created_at", Direction::Asc), &f).is_some());
+        assert!(digest("public", "t", &keys("created_at", Direction::Asc), &f, "").is_some());
     }
 
     #[test]
     fn multi_column_cursors_round_trip_and_bind_the_listing() {
         let k = keys("priority desc nulls last, created_at", Direction::Asc);
         let cols = [PRIORITY, CREATED, ID];
-        let d = digest("public", "t", &k, &[]);
+        let d = digest("public", "t", &k, &[], "");
         assert_eq!(d.as_ref().map(String::len), Some(11));
         // Digests are stored in clients' cursors: the function and its input text are fixed.
         assert_eq!(fnv1a64(&["a"]), 0x089b_e207_b544_f1e4);
         assert_eq!(d.as_deref(), Some(DIGEST_PRIORITY_CREATED_AT));
-        let c = mint(&k, vec![None, Some("1706778000000000".into()), Some("9".into())], d.as_deref()).unwrap();
-        let s = start(Some(&c), &k, &cols, d.as_deref()).unwrap().unwrap();
+        let c = mint(&k, vec![None, Some("1706778000000000".into()), Some("9".into())], dg(d.as_deref())).unwrap();
+        let s = start(Some(&c), &k, &cols, dg(d.as_deref())).unwrap().unwrap();
         assert_eq!(s[0], None);
         assert_eq!(s[2], Some(Typed::Int8(9)));
         // Another table, sort or filter: another digest.
-        let other = digest("public", "u", &k, &[]);
+        let other = digest("public", "u", &k, &[], "");
         assert_ne!(other, d);
-        assert_eq!(fault(start(Some(&c), &k, &cols, other.as_deref())), CursorFault::ListingMismatch);
+        assert_eq!(fault(start(Some(&c), &k, &cols, dg(other.as_deref()))), CursorFault::ListingMismatch);
         let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
-        assert_ne!(digest("public", "t", &k, &f), d);
-        assert_ne!(digest("public", "t", &keys("priority desc nulls first, created_at", Direction::Asc), &[]), d);
+        assert_ne!(digest("public", "t", &k, &f, ""), d);
+        assert_ne!(digest("public", "t", &keys("priority desc nulls first, created_at", Direction::Asc), &[], ""), d);
         // A single-column cursor offered to a digest listing, and the reverse.
         let single = encode("priority", Direction::Desc, None, "9").unwrap();
-        assert_eq!(fault(start(Some(&single), &k, &cols, d.as_deref())), CursorFault::ListingMismatch);
-        assert_eq!(fault(start(Some(&c), &keys("priority desc", Direction::Asc), &[PRIORITY, ID], None)), CursorFault::ListingMismatch);
+        assert_eq!(fault(start(Some(&single), &k, &cols, dg(d.as_deref()))), CursorFault::ListingMismatch);
+        assert_eq!(fault(start(Some(&c), &keys("priority desc", Direction::Asc), &[PRIORITY, ID], SINGLE)), CursorFault::ListingMismatch);
     }
 }

@@ -25,24 +25,78 @@
 //!
 //! Backward pages (`before`) run the same construction on the reversed order and re-sort the
 //! at most page_size + 1 rows for display. `has_previous` (forward) and `has_more` (backward)
-//! come from an EXISTS probe of the other side of the cursor, inclusive of the cursor row.
+//! come from a probe of the other side of the cursor, inclusive of the cursor row.
+//!
+//! ## Nothing rests on an order SQL does not promise
+//! The query returns the fetched rows themselves, with a top-level `ORDER BY` in display order
+//! (a promise SPI keeps), and the page is assembled in Rust ([`assemble`]): no aggregate whose
+//! input order matters, no reliance on UNION ALL running its branches in the order written
+//! (several branches are merged under their own `ORDER BY … LIMIT`).
+//!
+//! ## Nothing resolves through search_path
+//! Every operator is written `OPERATOR(pg_catalog.op)` and every function `pg_catalog.f`, so a
+//! schema earlier in the caller's search_path cannot put its own `>` or `to_jsonb` into the page
+//! query; `tests::no_unqualified_operator_or_function` scans every shape for that. ORDER BY uses
+//! the column type's default btree operator class, which is found by type, not by name.
+
+use std::fmt::Write as _;
 
 use crate::cursor::Direction;
+use crate::error::KeysetError;
 use crate::filter::{Condition, FilterOp};
 use crate::sort_spec::SortKey;
 
-/// What the query returns.
+/// Longest page query pg_keyset prepares. Prepared plans cost roughly 20 times their text in
+/// memory (a 320 KB query kept a 6 MB plan). The largest sort on its own fits (16 nullable
+/// columns of 63-byte names in alternating directions: 248 KB), as does the largest filter with
+/// a few sort columns (4 columns, 32 conditions: 88 KB); both at once do not
+/// (`tests::the_size_cap`).
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+
+/// What each fetched row carries besides the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Output {
-    /// One row: rows jsonb, more bool, probe bool, then the page's first row's keys `k1..km`
-    /// and its last row's keys. `more`: page_size + 1 rows were found in the fetch direction;
-    /// `probe`: a row exists on the other side of the cursor (false on a first page).
-    Envelope,
-    /// Up to page_size + 1 rows of (t, k1..km) in display order: the whole row and its keys.
-    /// Forward, an extra row is the last one; backward, the first one.
+    /// keyset_page: the row as jsonb (`to_jsonb`).
+    Json,
+    /// keyset_rows: the whole row, of the relation's row type.
     Rows,
-    /// As Envelope without the rows (the keys alone, so an index-only scan can serve it).
+    /// keyset_page_info: the keys alone (so an index-only scan can serve it).
     Info,
+}
+
+/// Where each value sits in a result row of the page query (1-based column numbers, as SPI
+/// counts). This is the only place that knows the layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// The payload column (jsonb or the whole row), if the output has one.
+    pub payload: Option<i32>,
+    /// The first key column; keys `k1..km` follow in order.
+    pub first_key: i32,
+    /// How many key columns.
+    pub keys: i32,
+    /// The probe column (boolean): a row exists on the other side of the cursor.
+    pub probe: i32,
+}
+
+/// What a `$n` parameter of the page query is, in `$n` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// The cursor's value for key `i` (0-based; only non-NULL values are parameters).
+    Cursor(usize),
+    /// The value of filter condition `i` (0-based; conditions without a value have none).
+    Filter(usize),
+}
+
+/// The page query of one request shape: its text, its parameters in `$n` order and its
+/// result layout, built together so they cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    /// The rows after (or before) the cursor, at most page_size + 1, in display order.
+    pub sql: String,
+    /// The probe alone (`SELECT <probe>`), for a page that fetched no row to carry it.
+    pub probe_sql: String,
+    pub params: Vec<Param>,
+    pub layout: Layout,
 }
 
 /// One key of the ORDER BY as the query builder sees it.
@@ -57,6 +111,8 @@ pub struct Key<'a> {
 pub struct PageShape<'a> {
     pub schema: &'a str,
     pub relation: &'a str,
+    /// `FROM ONLY`: an ordinary table, whose key covers its own rows only.
+    pub only: bool,
     /// The table's alias in the query: a name none of its columns has, because a bare alias
     /// means the whole row only when no column shares its name (a column `t` would win).
     pub row_alias: &'a str,
@@ -178,10 +234,11 @@ impl PageShape<'_> {
             .collect()
     }
 
-    /// How many parameters the query takes: the cursor's non-NULL values, then the filter's.
-    pub fn param_count(&self) -> usize {
-        let cursor = self.cursor_nulls.as_ref().map_or(0, |p| p.iter().filter(|n| !**n).count());
-        cursor + self.filter.iter().filter(|c| c.op.takes_value()).count()
+    /// The parameters in `$n` order: the cursor's non-NULL values, then the filter's values.
+    fn params(&self) -> Vec<Param> {
+        let cursor = self.cursor_params().into_iter().enumerate().filter_map(|(i, p)| p.map(|_| Param::Cursor(i)));
+        let filter = self.filter.iter().enumerate().filter(|(_, c)| c.op.takes_value()).map(|(i, _)| Param::Filter(i));
+        cursor.chain(filter).collect()
     }
 
     /// The filter's conjuncts; its parameters follow the cursor's.
@@ -214,14 +271,16 @@ impl PageShape<'_> {
             .collect()
     }
 
-    /// `ORDER BY` items for the keys in `order` (display order, or reversed).
-    fn order_sql(&self, order: &[SortKey]) -> String {
-        order
-            .iter()
-            .enumerate()
-            .map(|(i, k)| format!("{} {}", self.col(i), k.order_words()))
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// `ORDER BY` items `<prefix>i <words>` for the keys in `order`.
+    fn order_sql(order: &[SortKey], column: impl Fn(usize) -> String) -> String {
+        let mut out = String::new();
+        for (i, k) in order.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{} {}", column(i), k.order_words());
+        }
+        out
     }
 
     /// Branch WHERE clauses (conjunct lists) for the rows after the cursor in `order`.
@@ -238,122 +297,186 @@ impl PageShape<'_> {
         ranges.after(0, inclusive)
     }
 
-    /// The page query for this shape.
-    pub fn sql(&self) -> String {
+    fn relation_sql(&self) -> String {
+        let only = if self.only { "ONLY " } else { "" };
+        format!("{only}{}.{} {}", quote_ident(self.schema), quote_ident(self.relation), quote_ident(self.row_alias))
+    }
+
+    /// ` WHERE a AND b` for a branch's conjuncts and the filter (empty when there are none).
+    fn where_sql(conj: &[String], filter: &[String]) -> String {
+        let all: Vec<&str> = conj.iter().chain(filter).map(String::as_str).collect();
+        if all.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", all.join(" AND "))
+        }
+    }
+
+    /// The probe: whether a row lies on the other side of the cursor (cursor row included),
+    /// one ordered `LIMIT 1` per index range. Not EXISTS: Postgres drops ORDER BY and LIMIT from
+    /// an EXISTS subquery and, expecting an early hit, plans a Seq Scan, which at 99% depth read
+    /// 99% of the table; an ordered LIMIT 1 is an index probe. Uncorrelated, so an InitPlan that
+    /// runs once per page.
+    fn probe(&self, params: &[Option<usize>], filter: &[String]) -> String {
+        if self.cursor_nulls.is_none() {
+            return "false".to_string();
+        }
+        let probe_order = self.fetch_order(!self.backward);
+        let other = self.branches(&probe_order, params, true);
+        if other.is_empty() {
+            return "false".to_string();
+        }
+        let rel = self.relation_sql();
+        let order = Self::order_sql(&probe_order, |i| self.col(i));
+        let probes: Vec<String> = other
+            .iter()
+            .map(|b| {
+                format!("(SELECT 1 FROM {rel}{} ORDER BY {order} LIMIT 1) IS NOT NULL", Self::where_sql(b, filter))
+            })
+            .collect();
+        format!("({})", probes.join(" OR "))
+    }
+
+    /// The page query, its probe-only twin, its parameters and its layout; 54000 if the text
+    /// would exceed [`MAX_QUERY_BYTES`].
+    pub fn query(&self) -> Result<PageQuery, KeysetError> {
         let r = quote_ident(self.row_alias);
-        let rel = format!("{}.{}", quote_ident(self.schema), quote_ident(self.relation));
+        let rel = self.relation_sql();
         let m = self.keys.len();
-        let n = self.page_size;
-        let fetch = n as i64 + 1;
+        let fetch = self.page_size as i64 + 1;
         let order = self.fetch_order(self.backward);
         let params = self.cursor_params();
         let filter = self.filter_conditions();
-        let key_list: Vec<String> = (0..m).map(|i| format!("{} AS k{}", self.col(i), i + 1)).collect();
-        let whole_row = if self.output == Output::Info { String::new() } else { format!("{r} AS t, ") };
-        let select = format!("SELECT {whole_row}{} FROM {rel} {r}", key_list.join(", "));
-        let order_sql = self.order_sql(&order);
-        let where_sql = |conj: &[String]| {
-            let all: Vec<&String> = conj.iter().chain(&filter).collect();
-            if all.is_empty() {
-                String::new()
-            } else {
-                format!(" WHERE {}", all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" AND "))
+        let mut select = String::from("SELECT ");
+        match self.output {
+            Output::Json => {
+                let _ = write!(select, "pg_catalog.to_jsonb({r}) AS t, ");
             }
-        };
+            Output::Rows => {
+                let _ = write!(select, "{r} AS t, ");
+            }
+            Output::Info => {}
+        }
+        for i in 0..m {
+            let _ = write!(select, "{}{} AS k{}", if i > 0 { ", " } else { "" }, self.col(i), i + 1);
+        }
+        let _ = write!(select, " FROM {rel}");
+        let fetch_order = Self::order_sql(&order, |i| self.col(i));
         let branches = match self.cursor_nulls {
             None => vec![vec![]],
             Some(_) => self.branches(&order, &params, false),
         };
         let selects: Vec<String> = branches
             .iter()
-            .map(|b| format!("({select}{} ORDER BY {order_sql} LIMIT {fetch})", where_sql(b)))
+            .map(|b| format!("{select}{} ORDER BY {fetch_order} LIMIT {fetch}", Self::where_sql(b, &filter)))
             .collect();
-        // The page's rows in fetch order, at most page_size + 1. Several branches are glued by
-        // UNION ALL: its Append runs them one after the other, in the order written, because
-        // plans prepared through SPI_prepare are never parallel (no CURSOR_OPT_PARALLEL_OK), so
-        // no sort is needed. (A sort by branch rank cost 0.198 ms per page against 0.156 ms for
-        // the plain UNION ALL; pgbench, 1M rows.) An empty branch list (nothing can follow the
-        // cursor) still needs a typed, empty source.
-        let mut source = match selects.len() {
-            0 => format!("({select} WHERE false)"),
+        // The rows in fetch order, at most page_size + 1. Several branches are merged under
+        // their own ORDER BY (each branch is an index range already in that order, so the
+        // planner merges them); an empty branch list (nothing can follow the cursor) still
+        // needs a typed, empty source.
+        let by_key = |alias: &'static str| move |i: usize| format!("{alias}.k{}", i + 1);
+        let source = match selects.len() {
+            0 => format!("{select} WHERE false"),
             1 => selects.concat(),
-            _ => format!("({} LIMIT {fetch})", selects.join(" UNION ALL ")),
-        };
-        if self.backward {
-            // Fetched backwards; put the (at most page_size + 1) rows back in display order.
-            let display: Vec<String> = self
-                .keys
-                .iter()
-                .enumerate()
-                .map(|(i, k)| format!("p.k{} {}", i + 1, k.sort.order_words()))
-                .collect();
-            source = format!("(SELECT * FROM {source} p ORDER BY {})", display.join(", "));
-        }
-        // The other side of the cursor, cursor row included: one probe per index range, each
-        // the nearest row in that direction. Not EXISTS: Postgres drops ORDER BY and LIMIT
-        // from an EXISTS subquery and, expecting an early hit, plans a Seq Scan, which at 99%
-        // depth read 99% of the table (keyset_explain showed it); an ordered LIMIT 1 is an
-        // index probe.
-        let probe = match self.cursor_nulls {
-            None => "false".to_string(),
-            Some(_) => {
-                let probe_order = self.fetch_order(!self.backward);
-                let other = self.branches(&probe_order, &params, true);
-                let probe_order_sql = self.order_sql(&probe_order);
-                if other.is_empty() {
-                    "false".to_string()
-                } else {
-                    other
-                        .iter()
-                        .map(|b| {
-                            format!(
-                                "(SELECT 1 FROM {rel} {r}{} ORDER BY {probe_order_sql} LIMIT 1) IS NOT NULL",
-                                where_sql(b)
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" OR ")
-                }
+            _ => {
+                let union: Vec<String> = selects.iter().map(|s| format!("({s})")).collect();
+                let payload = if self.output == Output::Info { "" } else { "u.t, " };
+                let keys: Vec<String> = (1..=m).map(|i| format!("u.k{i}")).collect();
+                format!(
+                    "SELECT {payload}{} FROM ({}) u ORDER BY {} LIMIT {fetch}",
+                    keys.join(", "),
+                    union.join(" UNION ALL "),
+                    Self::order_sql(&order, by_key("u"))
+                )
             }
         };
-        // Subscripts of the page's first and last row among the fetched ones (display order).
-        let (first, last, rows) = if self.backward {
-            (
-                format!("CASE WHEN pg_catalog.count(*) > {n} THEN 2 ELSE 1 END"),
-                "pg_catalog.count(*)::pg_catalog.int4".to_string(),
-                0,
-            )
-        } else {
-            ("1".to_string(), format!("LEAST(pg_catalog.count(*), {n})::pg_catalog.int4"), n)
-        };
-        let keys_at = |at: &str| {
-            (1..=m)
-                .map(|i| format!("(pg_catalog.array_agg(q.k{i}))[{at}]"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        // The aggregates consume `source` in its order (Postgres feeds a plain Agg over an ordered
-        // subquery in that order; the differential test walks every shape against ORDER BY).
-        // `jsonb - int` drops the extra row: the last one forwards, the first one backwards.
-        // (Against row_number() and FILTERs: 10 µs less per page, 0.179 -> 0.168 ms.)
-        let info = format!(
-            "pg_catalog.count(*) > {n}, {probe}, {}, {}",
-            keys_at(&first),
-            keys_at(&last)
+        let display: Vec<SortKey> = self.keys.iter().map(|k| k.sort.clone()).collect();
+        let payload = if self.output == Output::Info { "" } else { "q.t, " };
+        let keys: Vec<String> = (1..=m).map(|i| format!("q.k{i}")).collect();
+        let probe = self.probe(&params, &filter);
+        // Display order at the top: a promise, where the source's own order is only how the
+        // plan happens to run. Forwards it is the source's order (no extra sort); backwards a
+        // sort of at most page_size + 1 rows.
+        let sql = format!(
+            "SELECT {payload}{}, {probe} AS probe FROM ({source}) q ORDER BY {}",
+            keys.join(", "),
+            Self::order_sql(&display, by_key("q"))
         );
-        match self.output {
-            Output::Envelope => format!(
-                "SELECT CASE WHEN pg_catalog.count(*) > {n} \
-                 THEN pg_catalog.jsonb_agg(q.t) OPERATOR(pg_catalog.-) {rows} \
-                 ELSE coalesce(pg_catalog.jsonb_agg(q.t), '[]'::pg_catalog.jsonb) END, \
-                 {info} FROM {source} q"
-            ),
-            Output::Info => format!("SELECT {info} FROM {source} q"),
-            Output::Rows => {
-                let ks: Vec<String> = (1..=m).map(|i| format!("q.k{i}")).collect();
-                format!("SELECT q.t, {} FROM {source} q", ks.join(", "))
-            }
+        let probe_sql = format!("SELECT {probe}");
+        let bytes = sql.len() + probe_sql.len();
+        if bytes > MAX_QUERY_BYTES {
+            return Err(KeysetError::QueryTooLarge { bytes, max: MAX_QUERY_BYTES });
         }
+        let first_key = if self.output == Output::Info { 1 } else { 2 };
+        Ok(PageQuery {
+            sql,
+            probe_sql,
+            params: self.params(),
+            layout: Layout {
+                payload: (self.output != Output::Info).then_some(1),
+                first_key,
+                keys: m as i32,
+                probe: first_key + m as i32,
+            },
+        })
+    }
+}
+
+/// How the fetched rows (at most page_size + 1, in display order) become the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assembly {
+    /// The page's rows among the fetched ones.
+    pub rows: std::ops::Range<usize>,
+    pub has_more: bool,
+    pub has_previous: bool,
+    /// The fetched row whose keys make `next_cursor` (when rows follow).
+    pub next_cursor_row: Option<usize>,
+    /// The fetched row whose keys make `prev_cursor` (when rows precede).
+    pub prev_cursor_row: Option<usize>,
+}
+
+impl Assembly {
+    /// The page one row shorter at its far end (the end it was fetched towards: the last row
+    /// forwards, the first backwards), for when that row's cursor cannot be encoded: the page
+    /// ends at the row before it, and the next page starts with it. None for a page of fewer
+    /// than two rows. The far flag is true afterwards (the dropped row follows).
+    pub fn shrink_far(&self, backward: bool) -> Option<Assembly> {
+        if self.rows.len() < 2 {
+            return None;
+        }
+        let mut a = self.clone();
+        if backward {
+            a.rows.start += 1;
+            a.has_previous = true;
+            a.prev_cursor_row = Some(a.rows.start);
+        } else {
+            a.rows.end -= 1;
+            a.has_more = true;
+            a.next_cursor_row = Some(a.rows.end - 1);
+        }
+        Some(a)
+    }
+}
+
+/// Assembles a page from `fetched` rows in display order. One more row than the page in the
+/// fetch direction means rows follow there (forwards the extra row is the last one, backwards
+/// the first one); `probe` says whether rows lie on the other side of the cursor.
+pub fn assemble(fetched: usize, page_size: usize, backward: bool, probe: bool) -> Assembly {
+    let extra = fetched > page_size;
+    let rows = match (extra, backward) {
+        (false, _) => 0..fetched,
+        (true, false) => 0..page_size,
+        (true, true) => fetched - page_size..fetched,
+    };
+    let (has_more, has_previous) = if backward { (probe, extra) } else { (extra, probe) };
+    let last = rows.end.checked_sub(1).filter(|&l| l >= rows.start);
+    let first = (!rows.is_empty()).then_some(rows.start);
+    Assembly {
+        next_cursor_row: if has_more { last } else { None },
+        prev_cursor_row: if has_previous { first } else { None },
+        rows,
+        has_more,
+        has_previous,
     }
 }
 
@@ -363,12 +486,11 @@ mod tests {
     use crate::sort_spec::{parse, resolve};
     use Direction::{Asc, Desc};
 
-    /// The SQL for a sort spec over columns `nullable` (the key `id` is NOT NULL).
-    fn sql(spec: &str, nullable: &[&str], nulls: Option<Vec<bool>>, backward: bool, output: Output) -> String {
-        let keys = resolve(&parse(spec).unwrap(), Asc, "id");
-        let shape = PageShape {
+    fn shape<'a>(keys: &'a [SortKey], nullable: &[&str], nulls: Option<Vec<bool>>, backward: bool, output: Output) -> PageShape<'a> {
+        PageShape {
             schema: "public",
             relation: "assets",
+            only: true,
             row_alias: "r",
             keys: keys.iter().map(|k| Key { sort: k, nullable: nullable.contains(&k.column.as_str()) }).collect(),
             cursor_nulls: nulls,
@@ -376,12 +498,19 @@ mod tests {
             filter: &[],
             page_size: 20,
             output,
-        };
-        shape.sql()
+        }
     }
 
+    /// The SQL for a sort spec over columns `nullable` (the key `id` is NOT NULL).
+    fn sql(spec: &str, nullable: &[&str], nulls: Option<Vec<bool>>, backward: bool, output: Output) -> String {
+        let keys = resolve(&parse(spec).unwrap(), Asc, "id");
+        shape(&keys, nullable, nulls, backward, output).query().unwrap().sql
+    }
+
+    /// The WHERE clauses of the fetching branches (the probe's come after " AS probe").
     fn wheres(sql: &str) -> Vec<String> {
-        sql.split(" WHERE ").skip(1).map(|w| w.split(" ORDER BY ").next().unwrap_or("").to_string()).collect()
+        let fetch = sql.split(" AS probe").nth(1).unwrap_or("");
+        fetch.split(" WHERE ").skip(1).map(|w| w.split(" ORDER BY ").next().unwrap_or("").to_string()).collect()
     }
 
     #[test]
@@ -396,9 +525,12 @@ mod tests {
     fn one_direction_not_null_is_one_row_value() {
         assert_eq!(
             sql("created_at desc", &[], Some(vec![false, false]), false, Output::Rows),
-            "SELECT q.t, q.k1, q.k2 FROM (SELECT \"r\" AS t, \"r\".\"created_at\" AS k1, \"r\".\"id\" AS k2 FROM \"public\".\"assets\" \"r\" \
+            "SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
+             ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL) AS probe \
+             FROM (SELECT \"r\" AS t, \"r\".\"created_at\" AS k1, \"r\".\"id\" AS k2 FROM ONLY \"public\".\"assets\" \"r\" \
              WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.<) ($1, $2) \
-             ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q"
+             ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q \
+             ORDER BY q.k1 DESC NULLS FIRST, q.k2 DESC NULLS FIRST"
         );
         let s = sql("a, b, c", &[], Some(vec![false; 4]), false, Output::Rows);
         assert!(s.contains("(\"r\".\"a\", \"r\".\"b\", \"r\".\"c\", \"r\".\"id\") OPERATOR(pg_catalog.>) ($1, $2, $3, $4)"), "{s}");
@@ -412,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn mixed_directions_split_into_index_ranges_in_page_order() {
+    fn mixed_directions_split_into_index_ranges_merged_in_page_order() {
         let s = sql("category desc, created_at", &[], Some(vec![false; 3]), false, Output::Rows);
         assert_eq!(
             wheres(&s),
@@ -421,7 +553,8 @@ mod tests {
                 "\"r\".\"category\" OPERATOR(pg_catalog.<) $1",
             ]
         );
-        assert!(s.contains(" UNION ALL ") && s.ends_with(" LIMIT 21) q"));
+        assert!(s.contains(" UNION ALL "), "{s}");
+        assert!(s.contains(") u ORDER BY u.k1 DESC NULLS FIRST, u.k2 ASC NULLS LAST, u.k3 ASC NULLS LAST LIMIT 21) q"), "{s}");
     }
 
     #[test]
@@ -445,30 +578,37 @@ mod tests {
 
     #[test]
     fn backward_pages_fetch_reversed_and_resort() {
-        let s = sql("created_at", &[], Some(vec![false, false]), true, Output::Envelope);
-        assert!(s.contains("OPERATOR(pg_catalog.<) ($1, $2) ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21"), "{s}");
-        assert!(s.contains("p ORDER BY p.k1 ASC NULLS LAST, p.k2 ASC NULLS LAST)"), "{s}");
-        assert!(s.contains("jsonb_agg(q.t) OPERATOR(pg_catalog.-) 0"));
+        let s = sql("created_at", &[], Some(vec![false, false]), true, Output::Json);
+        assert!(s.starts_with("SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM"), "{s}");
+        assert!(s.contains("SELECT pg_catalog.to_jsonb(\"r\") AS t,"), "{s}");
+        assert!(s.contains("OPERATOR(pg_catalog.<) ($1, $2) ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q"), "{s}");
+        assert!(s.ends_with(") q ORDER BY q.k1 ASC NULLS LAST, q.k2 ASC NULLS LAST"), "{s}");
         // The probe looks forward, cursor row included, nearest row first.
-        assert!(s.contains("(SELECT 1 FROM \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
+        assert!(s.contains("(SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
             ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL"), "{s}");
     }
 
     #[test]
     fn first_pages_have_no_probe_and_no_parameters() {
-        let s = sql("p, q desc", &["p"], None, false, Output::Envelope);
-        assert!(!s.contains("WHERE") && !s.contains('$') && !s.contains("LIMIT 1)"), "{s}");
-        assert!(s.contains("pg_catalog.count(*) > 20, false,"));
+        let keys = resolve(&parse("p, q desc").unwrap(), Asc, "id");
+        let q = shape(&keys, &["p"], None, false, Output::Json).query().unwrap();
+        assert!(!q.sql.contains("WHERE") && !q.sql.contains('$') && !q.sql.contains("LIMIT 1)"), "{}", q.sql);
+        assert!(q.sql.contains(", false AS probe FROM"));
+        assert_eq!(q.probe_sql, "SELECT false");
+        assert!(q.params.is_empty());
     }
 
     #[test]
-    fn envelope_fetches_one_more_than_the_page() {
-        let s = sql("a", &[], Some(vec![false, false]), false, Output::Envelope);
-        assert!(s.contains("LIMIT 21"));
-        assert!(s.contains("pg_catalog.jsonb_agg(q.t) OPERATOR(pg_catalog.-) 20"));
-        assert!(s.contains("(pg_catalog.array_agg(q.k2))[LEAST(pg_catalog.count(*), 20)::pg_catalog.int4]"));
-        let info = sql("a", &[], Some(vec![false, false]), false, Output::Info);
-        assert!(!info.contains("AS t,") && !info.contains("jsonb_agg"), "{info}");
+    fn layouts() {
+        let keys = resolve(&parse("a").unwrap(), Asc, "id");
+        let c = || Some(vec![false, false]);
+        let json = shape(&keys, &[], c(), false, Output::Json).query().unwrap();
+        assert_eq!(json.layout, Layout { payload: Some(1), first_key: 2, keys: 2, probe: 4 });
+        assert!(json.sql.contains(" LIMIT 21) q"));
+        let info = shape(&keys, &[], c(), false, Output::Info).query().unwrap();
+        assert_eq!(info.layout, Layout { payload: None, first_key: 1, keys: 2, probe: 3 });
+        assert!(!info.sql.contains("AS t") && !info.sql.contains("to_jsonb"), "{}", info.sql);
+        assert_eq!(json.params, [Param::Cursor(0), Param::Cursor(1)]);
     }
 
     #[test]
@@ -478,6 +618,7 @@ mod tests {
         let shape = PageShape {
             schema: "s",
             relation: "t",
+            only: false,
             row_alias: "r",
             keys: keys.iter().map(|k| Key { sort: k, nullable: true }).collect(),
             cursor_nulls: Some(vec![true, false]),
@@ -486,15 +627,244 @@ mod tests {
             page_size: 5,
             output: Output::Rows,
         };
-        assert_eq!(shape.param_count(), 4);
-        let s = shape.sql();
+        let q = shape.query().unwrap();
+        // gone IS NULL, n = ANY, status =, tags @>: the cursor's one non-NULL value, then three.
+        assert_eq!(q.params, [Param::Cursor(1), Param::Filter(1), Param::Filter(2), Param::Filter(3)]);
         for part in [
             "\"r\".\"gone\" IS NULL",
             "\"r\".\"n\" OPERATOR(pg_catalog.=) ANY ($2)",
             "\"r\".\"status\" OPERATOR(pg_catalog.=) $3",
             "\"r\".\"tags\" OPERATOR(pg_catalog.@>) $4",
         ] {
-            assert!(s.contains(part), "{part} in {s}");
+            assert!(q.sql.contains(part), "{part} in {}", q.sql);
         }
+        assert!(q.sql.contains("FROM \"s\".\"t\" \"r\"") && !q.sql.contains("ONLY"), "{}", q.sql);
+    }
+
+    #[test]
+    fn assembling_pages() {
+        // Forward: the extra row is the last; the probe speaks for the rows before.
+        let a = assemble(21, 20, false, true);
+        assert_eq!((a.rows.clone(), a.has_more, a.has_previous, a.next_cursor_row, a.prev_cursor_row), (0..20, true, true, Some(19), Some(0)));
+        let a = assemble(20, 20, false, false);
+        assert_eq!((a.rows.clone(), a.has_more, a.next_cursor_row, a.prev_cursor_row), (0..20, false, None, None));
+        // Backward: the extra row is the first.
+        let a = assemble(21, 20, true, true);
+        assert_eq!((a.rows.clone(), a.has_more, a.has_previous, a.next_cursor_row, a.prev_cursor_row), (1..21, true, true, Some(20), Some(1)));
+        // An empty page has flags but no cursors.
+        let a = assemble(0, 20, false, true);
+        assert_eq!((a.rows.clone(), a.has_previous, a.prev_cursor_row), (0..0, true, None));
+        let a = assemble(0, 20, true, true);
+        assert_eq!((a.has_more, a.next_cursor_row), (true, None));
+        let a = assemble(2, 1, true, false);
+        assert_eq!((a.rows.clone(), a.prev_cursor_row, a.next_cursor_row), (1..2, Some(1), None));
+        // Shrinking at the far end when its cursor cannot be encoded.
+        let s = assemble(5, 5, false, false).shrink_far(false).unwrap();
+        assert_eq!((s.rows.clone(), s.has_more, s.next_cursor_row), (0..4, true, Some(3)));
+        let s = assemble(6, 5, true, false).shrink_far(true).unwrap();
+        assert_eq!((s.rows.clone(), s.has_previous, s.prev_cursor_row, s.next_cursor_row), (2..6, true, Some(2), None));
+        assert_eq!(assemble(1, 5, false, true).shrink_far(false), None);
+    }
+
+    /// Every operator, function and cast in `sql` is schema-qualified: outside quoted names, an
+    /// operator character appears only inside `OPERATOR(pg_catalog.…)`, a name before `(` is
+    /// `pg_catalog.`-qualified or one of the keywords the builder writes, and a cast names
+    /// `pg_catalog.`. Returns the first offence.
+    pub(crate) fn unqualified(sql: &str) -> Option<String> {
+        let b = sql.as_bytes();
+        let mut i = 0;
+        let mut word_start: Option<usize> = None;
+        const KEYWORDS_BEFORE_PAREN: [&str; 8] = ["SELECT", "FROM", "WHERE", "AND", "OR", "ALL", "ANY", "OPERATOR"];
+        while i < b.len() {
+            let c = b[i];
+            if c == b'"' {
+                // A quoted identifier: skip to its closing quote ("" is an escaped quote).
+                i += 1;
+                while i < b.len() {
+                    if b[i] == b'"' {
+                        if b.get(i + 1) == Some(&b'"') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                word_start = None;
+                continue;
+            }
+            if c == b'\'' {
+                return Some(format!("a string literal at byte {i}"));
+            }
+            if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$' {
+                word_start.get_or_insert(i);
+                i += 1;
+                continue;
+            }
+            if let Some(start) = word_start.take() {
+                let word = &sql[start..i];
+                let next = sql[i..].trim_start();
+                if next.starts_with('(') && !word.starts_with("pg_catalog.") && !KEYWORDS_BEFORE_PAREN.contains(&word) {
+                    return Some(format!("unqualified call {word}( at byte {start}"));
+                }
+            }
+            if c == b':' {
+                if sql[i..].starts_with("::pg_catalog.") {
+                    i += 2;
+                    continue;
+                }
+                return Some(format!("an unqualified cast at byte {i}"));
+            }
+            if b"+-*/<>=~!@#%^&|`?".contains(&c) {
+                let before = &sql[..i];
+                let ok = before.ends_with("OPERATOR(pg_catalog.");
+                if !ok {
+                    return Some(format!("an unqualified operator {:?} at byte {i}", &sql[i..(i + 2).min(sql.len())]));
+                }
+                while i < b.len() && b"+-*/<>=~!@#%^&|`?".contains(&b[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            i += 1;
+        }
+        None
+    }
+
+    #[test]
+    fn the_scanner_finds_what_it_looks_for() {
+        assert_eq!(unqualified("SELECT a OPERATOR(pg_catalog.>) $1"), None);
+        assert_eq!(unqualified("SELECT \"a>b\"(x)::pg_catalog.int4"), None);
+        assert!(unqualified("SELECT pg_catalog.count(*) > 5").is_some());
+        assert!(unqualified("SELECT to_jsonb(r)").is_some());
+        assert!(unqualified("SELECT a::int4").is_some());
+        assert!(unqualified("SELECT 'x'").is_some());
+        assert!(unqualified("SELECT a OPERATOR(public.>) b").is_some());
+    }
+
+    /// Every shape the builder can produce, for the scanner and the size cap.
+    fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
+        let filter = crate::filter::parse(
+            r#"{"s": "x", "t": {"@>": ["a"]}, "g": null, "n": {"in": [1, 2], "<>": 3, "<": 9, "<=": 8, ">": 0, ">=": 1}, "h": {"is not": null}}"#,
+        )
+        .unwrap();
+        let specs = ["a", "id", "a desc", "a, b desc", "a nulls first, b desc nulls last, c", "a desc, b, c desc nulls last", "a, id desc"];
+        for spec in specs {
+            for dir in [Asc, Desc] {
+                let keys = resolve(&parse(spec).unwrap(), dir, "id");
+                let m = keys.len();
+                for nullable_mask in 0..(1u32 << (m - 1)) {
+                    for nulls_mask in 0..(1u32 << (m - 1)) {
+                        for cursor in [false, true] {
+                            for backward in [false, true] {
+                                for output in [Output::Json, Output::Rows, Output::Info] {
+                                    for f in [&filter[..0], &filter[..]] {
+                                        let mut shape = PageShape {
+                                            schema: "s",
+                                            relation: "t",
+                                            only: nulls_mask % 2 == 0,
+                                            row_alias: "keyset_row",
+                                            keys: keys
+                                                .iter()
+                                                .enumerate()
+                                                .map(|(i, k)| Key { sort: k, nullable: i + 1 < m && nullable_mask & (1 << i) != 0 })
+                                                .collect(),
+                                            cursor_nulls: cursor.then(|| (0..m).map(|i| i + 1 < m && nulls_mask & (1 << i) != 0).collect()),
+                                            backward,
+                                            filter: f,
+                                            page_size: 7,
+                                            output,
+                                        };
+                                        if let Some(n) = &shape.cursor_nulls {
+                                            // A NULL cursor value only for a nullable column.
+                                            if n.iter().zip(&shape.keys).any(|(null, k)| *null && !k.nullable) {
+                                                continue;
+                                            }
+                                        }
+                                        let q = shape.query().unwrap();
+                                        each(&shape, &q);
+                                        shape.page_size = 1;
+                                        each(&shape, &shape.query().unwrap());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_unqualified_operator_or_function() {
+        let mut n = 0;
+        all_shapes(|_, q| {
+            n += 1;
+            for text in [&q.sql, &q.probe_sql] {
+                if let Some(offence) = unqualified(text) {
+                    panic!("{offence} in {text}");
+                }
+            }
+        });
+        assert!(n > 5000, "only {n} shapes");
+    }
+
+    #[test]
+    fn parameters_match_the_text() {
+        all_shapes(|shape, q| {
+            // Every $n in the text is a declared parameter, and every parameter is used.
+            let used: std::collections::BTreeSet<usize> = q
+                .sql
+                .split('$')
+                .skip(1)
+                .filter_map(|t| t.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .collect();
+            let declared: std::collections::BTreeSet<usize> = (1..=q.params.len()).collect();
+            assert_eq!(used, declared, "{}", q.sql);
+            for p in &q.params {
+                match *p {
+                    Param::Cursor(i) => assert!(!shape.cursor_nulls.as_ref().unwrap()[i]),
+                    Param::Filter(i) => assert!(shape.filter[i].op.takes_value()),
+                }
+            }
+        });
+    }
+
+    /// The page query of `columns` nullable sort columns with 63-byte names in alternating
+    /// directions and a filter of `conditions` conditions on them, with a cursor with no NULL.
+    fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> {
+        let names: Vec<String> = (0..=columns).map(|i| format!("n{i:02}{}", "n".repeat(60))).collect();
+        let spec: Vec<String> =
+            names[..columns].iter().enumerate().map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" })).collect();
+        let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, &names[columns]);
+        let conds: Vec<String> = (0..conditions.div_ceil(2))
+            .map(|i| format!("\"{}\": {{\">\": 1, \"<\": 9}}", format!("f{i:02}{}", "n".repeat(60))))
+            .collect();
+        let filter = crate::filter::parse(&format!("{{{}}}", conds.join(", "))).unwrap();
+        let shape = PageShape {
+            schema: &names[0],
+            relation: &names[1],
+            only: true,
+            row_alias: "keyset_row_1600",
+            keys: keys.iter().enumerate().map(|(i, k)| Key { sort: k, nullable: i < columns }).collect(),
+            cursor_nulls: Some(vec![false; columns + 1]),
+            backward: false,
+            filter: &filter,
+            page_size: 10_000,
+            output: Output::Json,
+        };
+        shape.query()
+    }
+
+    #[test]
+    fn the_size_cap() {
+        // Every number of sort columns fits on its own, and a full filter with a few columns;
+        // 16 nullable columns in alternating directions with a full filter do not.
+        let size = |q: PageQuery| q.sql.len() + q.probe_sql.len();
+        let sixteen = size(largest(16, 0).unwrap());
+        let filtered = size(largest(4, 32).unwrap());
+        eprintln!("16 nullable alternating columns: {sixteen} bytes; 4 columns and 32 conditions: {filtered} bytes");
+        assert!(matches!(largest(16, 32), Err(KeysetError::QueryTooLarge { .. })));
     }
 }

@@ -20,6 +20,24 @@ use crate::error::KeysetError;
 
 /// Most columns a sort may list (the primary key comes on top). An index has at most 32.
 pub const MAX_SORT_COLUMNS: usize = 16;
+/// Longest sort specification accepted: 16 quoted names of 63 bytes with every character a
+/// doubled quote, each with `desc nulls first`, fit in 2,400 bytes.
+pub const MAX_SORT_SPEC_BYTES: usize = 4096;
+/// NAMEDATALEN - 1: no column name is longer, so a longer name can only be a mistake or an attack.
+pub const MAX_NAME_BYTES: usize = 63;
+
+/// A column name given by the caller (sort or filter): at most 63 bytes, no NUL. A longer name
+/// names no column; Postgres would truncate it (with a NOTICE), which could silently pick another.
+pub fn check_name(name: &str) -> Result<(), KeysetError> {
+    if name.len() > MAX_NAME_BYTES || name.contains('\0') {
+        let mut end = name.len().min(MAX_NAME_BYTES);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        return Err(KeysetError::NameTooLong { prefix: name[..end].replace('\0', "\\0"), bytes: name.len() });
+    }
+    Ok(())
+}
 
 /// One item as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,15 +165,20 @@ impl<'a> Lexer<'a> {
             }
             return Err(self.error(start, "unterminated quoted identifier"));
         }
+        // Postgres' scanner: an identifier starts with a letter, `_` or any non-ASCII character
+        // and continues with those, digits and `$`; unquoted, only ASCII letters are folded to
+        // lower case (downcase_identifier), so "Größe" is "größe" and "ÄB" is "Äb".
         let end = rest
             .char_indices()
-            .find(|&(i, c)| !(c == '_' || c.is_alphabetic() || (i > 0 && (c.is_ascii_digit() || c == '$'))))
+            .find(|&(i, c)| {
+                !(c == '_' || c.is_ascii_alphabetic() || !c.is_ascii() || (i > 0 && (c.is_ascii_digit() || c == '$')))
+            })
             .map_or(rest.len(), |(i, _)| i);
         if end == 0 {
             return Err(self.error(start, "expected a column name"));
         }
         self.pos = start + end;
-        Ok((Token::Ident { name: rest[..end].to_lowercase(), quoted: false }, start))
+        Ok((Token::Ident { name: rest[..end].to_ascii_lowercase(), quoted: false }, start))
     }
 }
 
@@ -169,6 +192,9 @@ fn keyword(t: &Token) -> Option<&str> {
 /// Parses a sort specification. Errors are 42601 with the 1-based position of the offending
 /// token, or 42701 for a column listed twice.
 pub fn parse(spec: &str) -> Result<Vec<SortItem>, KeysetError> {
+    if spec.len() > MAX_SORT_SPEC_BYTES {
+        return Err(KeysetError::SortSpecTooLong { bytes: spec.len(), max: MAX_SORT_SPEC_BYTES });
+    }
     let mut lx = Lexer { spec, pos: 0 };
     let mut items: Vec<SortItem> = Vec::new();
     loop {
@@ -181,6 +207,7 @@ pub fn parse(spec: &str) -> Result<Vec<SortItem>, KeysetError> {
             Token::End => return Err(lx.error(at, "expected a column name after \",\"")),
             Token::Comma => return Err(lx.error(at, "expected a column name")),
         };
+        check_name(&column)?;
         if items.iter().any(|i| i.column == column) {
             return Err(KeysetError::DuplicateSortColumn { column });
         }
@@ -245,6 +272,11 @@ mod tests {
         assert_eq!(one("\"CreatedAt\""), "CreatedAt");
         assert_eq!(one("\"a \"\"b\"\"\""), "a \"b\"");
         assert_eq!(one("größe"), "größe");
+        // Postgres folds ASCII letters only; any non-ASCII character is part of a name.
+        assert_eq!(one("GRÖSSE"), "grÖsse");
+        assert_eq!(one("ÄB"), "Äb");
+        assert_eq!(one("😀x"), "😀x");
+        assert_eq!(one("İd"), "İd");
         assert_eq!(one("col$1"), "col$1");
         assert_eq!(one("\"name; drop table t\""), "name; drop table t");
         assert_eq!(one("\"desc\""), "desc");
@@ -280,6 +312,15 @@ mod tests {
         assert_eq!(err_pos("a nulls middle"), 9);
         assert_eq!(err_pos("a desc asc"), 8);
         assert_eq!(err_pos("a collate \"C\""), 3);
+    }
+
+    #[test]
+    fn long_names_and_specs_are_refused() {
+        assert!(parse(&"n".repeat(63)).is_ok());
+        assert!(matches!(parse(&"n".repeat(64)), Err(KeysetError::NameTooLong { bytes: 64, .. })));
+        assert!(matches!(parse(&format!("\"{}\"", "é".repeat(32))), Err(KeysetError::NameTooLong { .. })));
+        assert!(matches!(parse("\"a\0b\""), Err(KeysetError::NameTooLong { .. })));
+        assert!(matches!(parse(&" ".repeat(5000)), Err(KeysetError::SortSpecTooLong { bytes: 5000, .. })));
     }
 
     #[test]

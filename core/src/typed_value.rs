@@ -4,7 +4,7 @@
 //! parameter. So a tampered value is a 22023 "invalid cursor" with a precise DETAIL, never a
 //! 22P02/22008 from a Postgres input function halfway through a query, and never a wrong page.
 
-use crate::wire_value::{MAX_UNIX_MICROS, MIN_UNIX_MICROS, PG_EPOCH_UNIX_MICROS, TIMESTAMP_RANGE};
+use crate::wire_value::{self, MAX_UNIX_MICROS, MIN_UNIX_MICROS, PG_EPOCH_UNIX_MICROS, TIMESTAMP_RANGE};
 
 /// The value types a cursor can carry (a domain counts as its base type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,7 +70,57 @@ pub enum Typed {
 const MAX_NAME_BYTES: usize = 63;
 
 /// Parses a wire string as `ty`. `Err` is the end of a DETAIL sentence: "... is not valid: <reason>".
+///
+/// Strict: only the exact text [`format`] writes is accepted (every value is parsed, formatted
+/// again and compared), so one value has one spelling, a tampered cursor cannot smuggle a second
+/// spelling past the digest-free single-column form, and nothing here indexes by position in a
+/// way that could panic (`uuid` and `date` walk bytes with `get`).
 pub fn parse(ty: WireType, s: &str) -> Result<Typed, String> {
+    let typed = parse_loose(ty, s)?;
+    if format(&typed) != s {
+        return Err(format!("it is not written in the canonical form of a {} (\"{}\" would be)", ty.sql_name(), shorten(&format(&typed))));
+    }
+    Ok(typed)
+}
+
+/// At most 40 characters of a value, for messages.
+fn shorten(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The wire text of a typed value: the inverse of [`parse`].
+pub fn format(t: &Typed) -> String {
+    match t {
+        Typed::Int2(v) => v.to_string(),
+        Typed::Int4(v) => v.to_string(),
+        Typed::Int8(v) => v.to_string(),
+        Typed::Float4(v) => wire_value::float4(*v),
+        Typed::Float8(v) => wire_value::float8(*v),
+        Typed::Numeric(s) | Typed::Text(s) => s.clone(),
+        Typed::Bool(b) => b.to_string(),
+        Typed::Uuid(b) => {
+            let mut out = String::with_capacity(36);
+            for (i, byte) in b.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    out.push('-');
+                }
+                out.push(HEX[(byte >> 4) as usize] as char);
+                out.push(HEX[(byte & 0xf) as usize] as char);
+            }
+            out
+        }
+        Typed::Date(d) => wire_value::date(*d),
+        // Parsed values are in range; `unwrap_or_default` only keeps this total.
+        Typed::Timestamp(m) => wire_value::timestamp(*m).unwrap_or_default(),
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn parse_loose(ty: WireType, s: &str) -> Result<Typed, String> {
     match ty {
         WireType::Int2 => int(s).map(Typed::Int2),
         WireType::Int4 => int(s).map(Typed::Int4),
@@ -125,52 +175,62 @@ fn float<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     normalized.parse().map_err(|_| "not a decimal floating-point number".into())
 }
 
-/// numeric_in's grammar: [+-] digits [. digits] [e [+-] digits], or NaN / [+-]Infinity.
-/// Its exponent limit is ±1000 (NUMERIC_MAX_PRECISION); with at most 512 characters nothing else
-/// can overflow, so numeric_in cannot raise on what passes here.
+/// numeric_out's text: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, `NaN`, `Infinity` or `-Infinity` (never
+/// an exponent, a plus sign, a leading zero or a negative zero). Within numeric_in's limits of
+/// 131072 digits before the point and 16383 after, so numeric_in cannot raise on what passes.
 fn numeric(s: &str) -> Result<(), String> {
-    if matches!(s, "NaN" | "Infinity" | "-Infinity" | "+Infinity") {
+    if matches!(s, "NaN" | "Infinity" | "-Infinity") {
         return Ok(());
     }
-    let bad = || "not a decimal number".to_string();
-    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
-    };
-    let (int_part, frac) = match mantissa.split_once('.') {
-        Some((a, b)) => (a, b),
-        None => (mantissa, ""),
+    let bad = || "a numeric is written as numeric_out writes it, e.g. -12.50".to_string();
+    let negative = s.starts_with('-');
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let (int_part, frac) = match body.split_once('.') {
+        Some((a, b)) if !b.is_empty() => (a, b),
+        Some(_) => return Err(bad()),
+        None => (body, ""),
     };
     let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int_part) || !digits(frac) || (int_part.is_empty() && frac.is_empty()) {
+    if int_part.is_empty() || !digits(int_part) || !digits(frac) {
         return Err(bad());
     }
-    if let Some(e) = exponent {
-        let e_digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-        if e_digits.is_empty() || !digits(e_digits) {
-            return Err(bad());
-        }
-        match e.parse::<i32>() {
-            Ok(v) if (-1000..=1000).contains(&v) => {}
-            _ => return Err("its exponent is outside -1000 to 1000".into()),
-        }
+    if int_part.len() > 1 && int_part.starts_with('0') {
+        return Err(bad());
+    }
+    if negative && int_part == "0" && frac.bytes().all(|b| b == b'0') {
+        return Err(bad()); // numeric_out never writes a negative zero
+    }
+    if int_part.len() > 131_072 || frac.len() > 16_383 {
+        return Err("it has more digits than numeric can hold".into());
     }
     Ok(())
 }
 
+/// 8-4-4-4-12 lowercase hexadecimal digits.
 fn uuid(s: &str) -> Result<[u8; 16], String> {
-    let bad = || "a uuid is written as 8-4-4-4-12 hexadecimal digits".to_string();
+    let bad = || "a uuid is written as 8-4-4-4-12 lowercase hexadecimal digits".to_string();
     let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+    if b.len() != 36 {
         return Err(bad());
     }
-    let hex: Vec<u8> = b.iter().copied().filter(|&c| c != b'-').collect();
     let mut out = [0u8; 16];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16).ok_or_else(bad)?;
-        let lo = (pair[1] as char).to_digit(16).ok_or_else(bad)?;
-        out[i] = (hi * 16 + lo) as u8;
+    let mut nibbles = 0usize;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return Err(bad());
+            }
+            continue;
+        }
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return Err(bad()),
+        };
+        // 32 hexadecimal positions exactly (36 bytes minus the 4 dashes checked above).
+        let slot = out.get_mut(nibbles / 2).ok_or_else(bad)?;
+        *slot = (*slot << 4) | v;
+        nibbles += 1;
     }
     Ok(out)
 }
@@ -221,7 +281,8 @@ fn date(s: &str) -> Result<i32, String> {
     let astronomical = if bc { 1 - year } else { year };
     let leap = astronomical % 4 == 0 && (astronomical % 100 != 0 || astronomical % 400 == 0);
     let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if day < 1 || day > days_in_month[(month - 1) as usize] {
+    let last_day = days_in_month.get((month - 1) as usize).copied().unwrap_or(0);
+    if day < 1 || day > last_day {
         return Err(format!("there is no day {day} in month {month}"));
     }
     let pg_days = days_from_civil(astronomical, month, day) - 10_957;
@@ -246,6 +307,26 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::wire_value;
+
+    #[test]
+    fn only_the_canonical_spelling_is_accepted() {
+        for (ty, bad) in [
+            (WireType::Int4, "007"),
+            (WireType::Int4, "-0"),
+            (WireType::Int8, "+5"),
+            (WireType::Timestamp, "0001706778000000000"),
+            (WireType::Timestamp, "-0"),
+            (WireType::Float8, "0.10"),
+            (WireType::Float8, "1E300"),
+            (WireType::Float8, "1e+300"),
+            (WireType::Float8, "1e2"),
+            (WireType::Float4, "0.100000001"),
+            (WireType::Date, "02024-01-01"),
+        ] {
+            assert!(parse(ty, bad).is_err(), "{ty:?} {bad}");
+        }
+        assert_eq!(parse(WireType::Float8, "100"), Ok(Typed::Float8(100.0)));
+    }
 
     #[test]
     fn integers() {
@@ -293,10 +374,11 @@ mod tests {
         for bad in ["inf", "nan", "", "1,5", "e", "--"] {
             assert!(parse(WireType::Float8, bad).is_err(), "{bad}");
         }
-        for ok in ["12.50", "-0.5", ".5", "5.", "1e1000", "+3", "NaN", "-Infinity"] {
+        for ok in ["12.50", "-0.5", "0", "0.000", "NaN", "-Infinity", "Infinity", "100000"] {
             assert!(parse(WireType::Numeric, ok).is_ok(), "{ok}");
         }
-        for bad in ["1e1001", ".", "1..2", "1e", "abc", "1 ", "0x1"] {
+        // Only numeric_out's own spelling: no exponent, plus sign, leading zero, bare point or -0.
+        for bad in [".5", "5.", "1e3", "+3", "007", "-0", "-0.00", "1e1001", ".", "1..2", "abc", "1 ", "0x1", "+Infinity", "nan"] {
             assert!(parse(WireType::Numeric, bad).is_err(), "{bad}");
         }
     }
@@ -304,10 +386,22 @@ mod tests {
     #[test]
     fn uuids_bools_text() {
         assert_eq!(
-            parse(WireType::Uuid, "A0EEBC99-9c0b-4ef8-bb6d-6bb9bd380a11"),
+            parse(WireType::Uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
             Ok(Typed::Uuid([0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11]))
         );
         assert!(parse(WireType::Uuid, "a0eebc999c0b4ef8bb6d6bb9bd380a11").is_err());
+        // Upper case, and extra dashes in place of digits (these once panicked or misread).
+        for bad in [
+            "A0EEBC99-9c0b-4ef8-bb6d-6bb9bd380a11",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1-",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd38--11",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd3-0a11",
+            "a0eebc99-9c0b-4ef8-bb6d--bb9bd380a11",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1é",
+            "------------------------------------",
+        ] {
+            assert!(parse(WireType::Uuid, bad).is_err(), "{bad}");
+        }
         assert!(parse(WireType::Uuid, "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").is_err());
         assert_eq!(parse(WireType::Bool, "true"), Ok(Typed::Bool(true)));
         assert!(parse(WireType::Bool, "t").is_err());

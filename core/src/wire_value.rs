@@ -33,15 +33,11 @@ pub fn timestamp(pg_micros: i64) -> Result<String, &'static str> {
     match pg_micros {
         i64::MIN => Ok("-infinity".to_string()),
         i64::MAX => Ok("infinity".to_string()),
-        m => {
-            // Postgres' own range (4714 BC .. 294276 AD) is within ±2^58 µs: no overflow.
-            let unix = m + PG_EPOCH_UNIX_MICROS;
-            if (MIN_UNIX_MICROS..=MAX_UNIX_MICROS).contains(&unix) {
-                Ok(unix.to_string())
-            } else {
-                Err(TIMESTAMP_RANGE)
-            }
-        }
+        // Checked: near Postgres' upper limit (294276 AD) the sum passes i64::MAX.
+        m => match m.checked_add(PG_EPOCH_UNIX_MICROS) {
+            Some(unix) if (MIN_UNIX_MICROS..=MAX_UNIX_MICROS).contains(&unix) => Ok(unix.to_string()),
+            _ => Err(TIMESTAMP_RANGE),
+        },
     }
 }
 
@@ -123,6 +119,11 @@ mod tests {
         assert_eq!(ts(MIN_UNIX_MICROS - PG_EPOCH_UNIX_MICROS), "-62135596800000000");
         assert!(timestamp(MAX_UNIX_MICROS + 1 - PG_EPOCH_UNIX_MICROS).is_err());
         assert!(timestamp(MIN_UNIX_MICROS - 1 - PG_EPOCH_UNIX_MICROS).is_err());
+        // Postgres' last timestamp (294276-12-31 23:59:59.999999) and anything up to i64::MAX - 1
+        // used to overflow the addition.
+        assert!(timestamp(9_223_371_331_199_999_999).is_err());
+        assert!(timestamp(i64::MAX - 1).is_err());
+        assert!(timestamp(i64::MIN + 1).is_err());
     }
 
     #[test]

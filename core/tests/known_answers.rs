@@ -74,6 +74,7 @@ fn encoder_refuses_what_the_decoder_would_reject() {
             }
             (CursorFault::IdTooLong { chars }, "IdTooLong") => *chars == c.id.chars().count(),
             (CursorFault::EmptyId, "EmptyId") | (CursorFault::EmptySort, "EmptySort") => true,
+            (CursorFault::Nul { key: "v" }, "Nul") => true,
             _ => false,
         };
         assert!(ok, "expected {want}, got {err:?}");

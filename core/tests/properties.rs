@@ -50,6 +50,9 @@ proptest! {
                 prop_assert!(chars > 128 && id.chars().count() == chars);
             }
             Err(CursorFault::TooLong { bytes }) => prop_assert!(bytes > 1024),
+            Err(CursorFault::Nul { .. }) => {
+                prop_assert!(sort.contains('\0') || id.contains('\0') || value.is_some_and(|v| v.contains('\0')))
+            }
             Err(other) => prop_assert!(false, "unexpected refusal {other:?}"),
         }
     }
@@ -100,7 +103,7 @@ fn ident() -> impl Strategy<Value = (String, String)> {
         })
         .prop_map(|n| (n.clone(), n)),
         wire_string(12)
-            .prop_filter("non-empty", |n| !n.is_empty())
+            .prop_filter("non-empty, no NUL", |n| !n.is_empty() && !n.contains('\0'))
             .prop_map(|n| (n.clone(), format!("\"{}\"", n.replace('"', "\"\"")))),
     ]
 }
@@ -119,9 +122,16 @@ proptest! {
         digest in proptest::option::of("[A-Za-z0-9_-]{11}"),
     ) {
         let c = Cursor { sort, direction: dir, value, id, more, digest };
+        let has_nul = |s: &str| s.contains('\0');
+        let nul = has_nul(&c.sort) || has_nul(&c.id) || c.value.as_deref().is_some_and(has_nul)
+            || c.more.iter().flatten().any(|m| has_nul(m));
         match c.encode() {
-            Ok(text) => prop_assert_eq!(decode(&text).expect("a minted cursor must decode"), c),
-            Err(CursorFault::TooLong { bytes }) => prop_assert!(bytes > 1024),
+            Ok(text) => {
+                prop_assert!(!nul);
+                prop_assert_eq!(decode(&text).expect("a minted cursor must decode"), c)
+            }
+            Err(CursorFault::Nul { .. }) => prop_assert!(nul),
+            Err(CursorFault::TooLong { bytes }) => prop_assert!(bytes > 1024 && c.digest.is_none()),
             Err(other) => prop_assert!(false, "unexpected refusal {other:?}"),
         }
     }

@@ -32,4 +32,18 @@ reset plan_cache_mode;
 select plan from keyset_explain('events', 'score', 'asc', cursor_encode('score', 'asc', 990, 199990), 20);
 select plan from keyset_explain('events', 'score', 'desc', cursor_encode('score', 'desc', null::int, 100000), 20);
 
+create function pg_temp.explain_text(q text) returns setof text language plpgsql as
+  $$ begin return query execute 'explain (costs off) ' || q; end $$;
+-- keyset_explain shows the plan keyset_page runs: page queries are prepared through SPI, which
+-- never plans them parallel, so EXPLAIN must not show a Gather that keyset_page never gets
+-- (keyset_explain carries SET max_parallel_workers_per_gather = 0). A plain EXPLAIN of the same
+-- text under the same settings does go parallel.
+set local parallel_setup_cost = 0;
+set local parallel_tuple_cost = 0;
+set local min_parallel_table_scan_size = 0;
+set local max_parallel_workers_per_gather = 4;
+select plan ~ 'Gather' as keyset_explain_gathers from keyset_explain('events', 'kind', 'asc', null, 20);
+select sql as kind_sql from keyset_explain('events', 'kind', 'asc', null, 20) \gset
+select count(*) > 0 as plain_explain_gathers from (select pg_catalog.regexp_matches(l, 'Gather') from (
+  select * from pg_temp.explain_text(:'kind_sql')) x(l)) y;
 rollback;

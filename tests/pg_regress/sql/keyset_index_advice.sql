@@ -29,4 +29,14 @@ select has_more from keyset_page('adv', 'c desc');
 select has_more from keyset_page('adv');
 select has_more from keyset_page('adv', 'id desc');
 
+-- An index in another collation or with another operator class orders differently from the
+-- ORDER BY (the column's collation, the type's default btree class): it does not serve.
+create table coll (id int primary key, name text not null);
+create index on coll (name collate "C", id);
+select has_more from keyset_page('coll', 'name');
+create index on coll (name text_pattern_ops, id);
+select has_more from keyset_page('coll', 'name desc');
+create index on coll (name, id);
+select has_more from keyset_page('coll', 'name desc');
+
 rollback;

@@ -46,6 +46,19 @@ select p1.rows->-1->>'id' as last_of_page_1, p2.rows->0->>'id' as first_of_page_
 from keyset_page('ties', 'v', 'asc', null, 3) p1,
      keyset_page('ties', 'v', 'asc', p1.next_cursor, 3) p2;
 
+-- Inherent to keyset paging: a row whose sort value changes mid-walk moves across the cursor.
+-- Moved from behind the cursor to ahead of it, it is returned twice; moved the other way, never.
+create temp table moving (id int primary key, rank int not null);
+insert into moving select g, g * 10 from generate_series(1, 6) g;
+select next_cursor as c, array(select (e->>'id')::int from jsonb_array_elements(rows) e) as page_1
+from keyset_page('moving', 'rank', 'asc', null, 3) \gset
+\echo page 1: :page_1
+update moving set rank = 55 where id = 1;   -- id 1 jumps ahead of the cursor
+update moving set rank = 5 where id = 5;    -- id 5 jumps behind it
+select array(select (e->>'id')::int from jsonb_array_elements(rows) e) as page_2
+from keyset_page('moving', 'rank', 'asc', :'c', 3);
+
+
 -- Works in a READ ONLY transaction (the function is STABLE).
 set transaction read only;
 select jsonb_array_length(rows) from keyset_page('assets', 'created_at');

@@ -86,4 +86,30 @@ select * from keyset_page('no_such_table');
 select * from keyset_page(null);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
+-- An ordinary table with inheritance children: its key does not cover their rows (two rows
+-- with id 1 below), so it is refused rather than paged with rows skipped; its children page.
+create table parent_t (id int primary key, v text not null);
+create table child_t (primary key (id)) inherits (parent_t);
+insert into parent_t values (1, 'p1'), (2, 'p2');
+insert into child_t values (1, 'c1'), (3, 'c3');
+select * from keyset_page('parent_t');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select rows from keyset_page('child_t', 'v');
+-- Once the last child is gone (relhassubclass stays set until VACUUM), the parent pages again.
+drop table child_t;
+select rows from keyset_page('parent_t');
+-- A DEFERRABLE primary key is not unique inside a transaction, so it cannot break ties.
+create table deferred_t (id int primary key deferrable initially deferred, v int);
+select * from keyset_page('deferred_t');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- Columns after the key are dropped from the ORDER BY, but must still exist.
+create table tail_t (id int primary key, a int not null);
+insert into tail_t values (1, 1);
+select rows from keyset_page('tail_t', 'a, id, a');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select rows from keyset_page('tail_t', 'id, no_such_column');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select rows from keyset_page('tail_t', 'a, id desc, "also missing"');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+
 rollback;

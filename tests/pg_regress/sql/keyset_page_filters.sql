@@ -107,4 +107,28 @@ select id, status, price from keyset_rows(null::assets, 'created_at', page_size 
 select has_more, has_previous, next_cursor = (select next_cursor from keyset_page('assets', 'created_at', page_size => 3, filter => '{"status": "archived", "price": {">": 50}}')) same_cursor
 from keyset_page_info('assets', 'created_at', page_size => 3, filter => '{"status": "archived", "price": {">": 50}}');
 
+-- Equivalent spellings give one listing: a cursor minted with "!=" continues with "<>".
+select p2.has_previous, jsonb_array_length(p2.rows) as n
+from keyset_page('assets', 'created_at', page_size => 2, filter => '{"price": {"!=": 10, "<": 90}}') p1,
+     keyset_page('assets', 'created_at', after => p1.next_cursor, page_size => 2, filter => '{"price": {"<": 90, "<>": 10}}') p2;
+-- A filter value whose meaning depends on a session setting (TimeZone here) binds the value
+-- it meant, not its text: under another TimeZone the same text is another instant, and a cursor
+-- minted before is refused instead of continuing a different listing.
+set local timezone = 'UTC';
+select next_cursor as utc_cursor from keyset_page('assets', 'created_at', page_size => 2,
+  filter => '{"created_at": {">=": "2024-01-01 03:00:00"}}') \gset
+select jsonb_array_length(rows) as same_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
+  filter => '{"created_at": {">=": "2024-01-01 03:00:00"}}');
+set local timezone = 'Asia/Tokyo';
+select rows from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
+  filter => '{"created_at": {">=": "2024-01-01 03:00:00"}}');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- Written with its offset, the value means one instant everywhere, and the cursor continues.
+select next_cursor as utc_cursor from keyset_page('assets', 'created_at', page_size => 2,
+  filter => '{"created_at": {">=": "2024-01-01 03:00:00+00"}}') \gset
+set local timezone = 'America/New_York';
+select jsonb_array_length(rows) as other_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
+  filter => '{"created_at": {">=": "2024-01-01 03:00:00+00"}}');
+reset timezone;
+
 rollback;

@@ -10,7 +10,7 @@
 \set SHOW_CONTEXT never
 \set ON_ERROR_ROLLBACK on
 begin;
-set local pg_keyset.max_page_size = 100000;
+set local pg_keyset.max_page_size = 10000;
 
 create table ev (id bigint primary key, priority int, created_at timestamptz not null, category text not null);
 insert into ev
@@ -22,10 +22,21 @@ create index ev_mixed on ev (category desc, created_at, id);
 create index ev_nullable on ev (priority desc nulls last, created_at, id);
 analyze ev;
 
+-- The cursor of the row at `depth`, walking there in pages of at most 10,000 (the ceiling of
+-- pg_keyset.max_page_size).
+create function pg_temp.cursor_at(spec text, depth int) returns text language plpgsql as $$
+declare c text; left_ int := depth;
+begin
+  while left_ > 0 loop
+    select next_cursor into c from keyset_page('ev', spec, after => c, page_size => least(left_, 10000));
+    left_ := left_ - 10000;
+  end loop;
+  return c;
+end $$;
 create function pg_temp.plan(spec text, depth int, backward boolean default false) returns text language sql as $$
   select plan from keyset_explain('ev', spec, page_size => 20, with_analyze => true,
-    after => case when not backward then (select next_cursor from keyset_page('ev', spec, page_size => depth)) end,
-    before => case when backward then (select next_cursor from keyset_page('ev', spec, page_size => depth)) end)
+    after => case when not backward then pg_temp.cursor_at(spec, depth) end,
+    before => case when backward then pg_temp.cursor_at(spec, depth) end)
 $$;
 
 create temp table forms as
@@ -51,7 +62,7 @@ declare c record;
 begin
   select value, x, id into c from (
     select convert_from(decode(translate(next_cursor, '-_', '+/') || repeat('=', (4 - length(next_cursor) % 4) % 4), 'base64'), 'UTF8')::jsonb j
-    from keyset_page('ev', 'category desc, created_at', page_size => depth)) q,
+    from (select pg_temp.cursor_at('category desc, created_at', depth) as next_cursor) p) q,
     lateral (select j->>'v' value, j->'x'->>0 x, j->>'id' id) v;
   return query execute format($q$explain (analyze, costs off, timing off, summary off)
     select * from ev where category <= %L and (category < %L or (category = %L and (created_at, id) > (to_timestamp(%s / 1e6), %s)))

@@ -65,4 +65,13 @@ select * from keyset_rows(NULL::assets_v, 'id');
 select * from keyset_rows(NULL::assets, 'nope');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 
+-- Typed rows with their cursors in one statement: keyset_page_info drives, so an empty page
+-- (here: a filter no row matches) still returns its flags (a cross join would return nothing).
+select i.has_more, i.has_previous, a.id
+from keyset_page_info('assets', 'id', 'asc', null, 3, filter => '{"id": {">": 1000000}}') i
+left join lateral keyset_rows(null::assets, 'id', 'asc', null, 3, filter => '{"id": {">": 1000000}}') a on true;
+select i.has_more, a.id
+from keyset_page_info('assets', 'id', 'asc', null, 3) i
+left join lateral keyset_rows(null::assets, 'id', 'asc', null, 3) a on true;
+
 rollback;
