@@ -1,5 +1,5 @@
 # The commands (see README): `make demo`, `make test`, `make bench`. Each installs what it needs.
-.PHONY: demo test bench setup
+.PHONY: demo test bench fuzz setup
 
 setup:
 	bash scripts/setup.sh
@@ -13,3 +13,7 @@ test:
 # BENCH_ROWS=10000000 for 10M rows; BENCH_SECONDS, BENCH_REPS per case.
 bench:
 	bash scripts/bench.sh
+
+# cargo-fuzz on keyset_core's parsers (nightly); FUZZ_RUNS per target (default 2,000,000).
+fuzz:
+	bash scripts/fuzz.sh

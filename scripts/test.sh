@@ -58,7 +58,8 @@ install -d -o postgres -g postgres "$work/pgdata"
   port=""
   for _ in $(seq 1 3000); do
     [ -f "$work/b.done" ] && break
-    port=$(sed -n 4p "$work/pgdata/postmaster.pid" 2>/dev/null)
+    pidfile=$(find "$work/pgdata" -name postmaster.pid 2>/dev/null | head -n 1)
+    port=$([ -n "$pidfile" ] && sed -n 4p "$pidfile" 2>/dev/null)
     [ -n "$port" ] && "$PGBIN/pg_isready" -q -h localhost -p "$port" && break
     sleep 0.2
   done

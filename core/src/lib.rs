@@ -7,6 +7,7 @@
 pub mod cursor;
 pub mod error;
 pub mod filter;
+pub mod fuzzing;
 pub mod json;
 pub mod page_request;
 pub mod predicate;

@@ -77,7 +77,7 @@ kill "$writers" 2>/dev/null || true
 wait "$writers" 2>/dev/null || true
 
 # Checks: each stable row exactly once per walk, no key twice, and the writers did write.
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" -A -t <<'SQL' | tee /dev/stderr | grep -qx 'ok'
+result=$(psql -X -q -v ON_ERROR_STOP=1 -d "$db" -A -t <<'SQL'
 with walks(walk) as (values ('forward'), ('backward'), ('mixed')),
 missing as (
   select w.walk, count(*) as n from walks w cross join items i
@@ -96,4 +96,7 @@ select 'walked ' || walk || ': ' || count(*) || ' rows' from seen group by walk 
 select (select count(*) filter (where id >= 1000000) from items) || ' rows inserted, '
     || (select 30000 - count(*) filter (where id <= 30000) from items) || ' deleted during the walks';
 SQL
-psql -X -q -d postgres -c "drop database $db" -c "drop role walker"
+)
+echo "$result"
+psql -X -q -d postgres -c "drop database $db with (force)" -c "drop role walker"
+[ "$(echo "$result" | head -n 1)" = ok ]

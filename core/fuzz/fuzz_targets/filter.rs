@@ -1,0 +1,3 @@
+#![no_main]
+// See keyset_core::fuzzing::filter for the property.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| keyset_core::fuzzing::filter(data));
