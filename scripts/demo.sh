@@ -19,7 +19,9 @@ echo "== throwaway cluster in $CLUSTER_DIR"
 
 cluster_psql -q <<SQL
 \set QUIET on
-create extension pg_keyset;
+-- A schema of its own, and schema-qualified calls (README: Installing and calling).
+create schema keyset;
+create extension pg_keyset schema keyset;
 create table assets (
   id         bigint primary key,
   name       text not null,
@@ -43,27 +45,27 @@ select count(*) as rows, min(created_at), max(created_at) from assets;
 
 \echo '== keyset_page: the newest 3 assets, the next cursor and has_more, in one call'
 select jsonb_pretty(rows) as rows, next_cursor, has_more
-from keyset_page('assets', 'created_at', 'desc', null, 3);
+from keyset.keyset_page('assets', 'created_at', 'desc', null, 3);
 
 \echo '== the next page: pass next_cursor back as after'
 select jsonb_array_length(rows) as n, rows->0->>'id' as first_id, rows->-1->>'id' as last_id, has_more
-from keyset_page('assets', 'created_at', 'desc',
-  (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)), 3);
+from keyset.keyset_page('assets', 'created_at', 'desc',
+  (select next_cursor from keyset.keyset_page('assets', 'created_at', 'desc', null, 3)), 3);
 
 \echo '== what the cursor carries (cursor_decode): sort, direction, Unix microseconds, id'
-select * from cursor_decode((select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)));
+select * from keyset.cursor_decode((select next_cursor from keyset.keyset_page('assets', 'created_at', 'desc', null, 3)));
 
 \echo '== the same page as typed rows (keyset_rows) with its cursor (keyset_page_info)'
 select a.id, a.name, a.created_at, i.has_more
-from keyset_rows(NULL::assets, 'created_at', 'desc', null, 3) a,
-     keyset_page_info('assets', 'created_at', 'desc', null, 3) i;
+from keyset.keyset_page_info('assets', 'created_at', 'desc', null, 3) i
+left join lateral keyset.keyset_rows(NULL::assets, 'created_at', 'desc', null, 3) a on true;
 
 \echo '== a hostile cursor is a clean 22023 error, never a crash'
 \set ON_ERROR_STOP 0
-select * from keyset_page('assets', 'created_at', 'desc', 'eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIn0');
+select * from keyset.keyset_page('assets', 'created_at', 'desc', 'eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIn0');
 \echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
-select * from keyset_page('assets', 'created_at', 'asc',
-  (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)));
+select * from keyset.keyset_page('assets', 'created_at', 'asc',
+  (select next_cursor from keyset.keyset_page('assets', 'created_at', 'desc', null, 3)));
 \echo 'SQLSTATE' :LAST_ERROR_SQLSTATE
 \set ON_ERROR_STOP 1
 
@@ -86,10 +88,10 @@ end $$;
 create temp table walk_stats as
 with recursive w(page, next_cursor, has_more, n) as (
   select 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
-  from keyset_page('assets', 'created_at', 'desc', null, 1000) p
+  from keyset.keyset_page('assets', 'created_at', 'desc', null, 1000) p
   union all
   select w.page + 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
-  from w cross join lateral keyset_page('assets', 'created_at', 'desc', w.next_cursor, 1000) p
+  from w cross join lateral keyset.keyset_page('assets', 'created_at', 'desc', w.next_cursor, 1000) p
   where w.has_more
 )
 select count(*) as pages, sum(n) as rows, bool_or(next_cursor is not null and not has_more) as spurious_cursor from w;
@@ -98,36 +100,36 @@ select * from walk_stats;
 
 \echo '== a 20-row page at 99% depth: keyset_page vs. OFFSET (median of 15 runs each, same session)'
 -- The cursor of the row just before 99% depth, as a previous page would have returned it.
-select cursor_encode('created_at', 'desc', created_at, id) as deep_cursor
+select keyset.cursor_encode('created_at', 'desc', created_at, id) as deep_cursor
 from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 - 1 from assets) limit 1 \gset
 select
-  pg_temp.median_ms(format($q$select * from keyset_page('assets', 'created_at', 'desc', %L, 20)$q$, :'deep_cursor')) as keyset_page_ms,
-  pg_temp.median_ms('select * from keyset_page(''assets'', ''created_at'', ''desc'', null, 20)') as first_page_ms,
+  pg_temp.median_ms(format($q$select * from keyset.keyset_page('assets', 'created_at', 'desc', %L, 20)$q$, :'deep_cursor')) as keyset_page_ms,
+  pg_temp.median_ms('select * from keyset.keyset_page(''assets'', ''created_at'', ''desc'', null, 20)') as first_page_ms,
   pg_temp.median_ms(format(
     'select jsonb_agg(t) from (select * from assets order by created_at desc, id desc offset %s limit 20) t',
     (select count(*) * 99 / 100 from assets))) as offset_page_ms;
-select (keyset_page('assets', 'created_at', 'desc', :'deep_cursor', 20)).rows->0->>'id' as deep_first_id,
+select (keyset.keyset_page('assets', 'created_at', 'desc', :'deep_cursor', 20)).rows->0->>'id' as deep_first_id,
        (select id from assets order by created_at desc, id desc offset (select count(*) * 99 / 100 from assets) limit 1) as offset_first_id;
 
 \echo '== several columns (size desc, then name), forwards then back, with a filter bound into the cursor'
 create index assets_size_desc_name_id on assets (size desc, name, id);
 select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_1, has_more
-from keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}');
-select next_cursor as c1 from keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
+from keyset.keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}');
+select next_cursor as c1 from keyset.keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
 select prev_cursor as p2,
        (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_2, has_previous
-from keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
+from keyset.keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
 select :'page_2' as page_2, :'has_previous' as has_previous;
 select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as back_to_page_1, has_previous
-from keyset_page('assets', 'size desc, name', before => :'p2', page_size => 3, filter => '{"size": {"<": 500000}}');
+from keyset.keyset_page('assets', 'size desc, name', before => :'p2', page_size => 3, filter => '{"size": {"<": 500000}}');
 \echo '-- the same cursor with another filter is refused:'
 \set ON_ERROR_STOP 0
-select * from keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 400000}}');
+select * from keyset.keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 400000}}');
 \set ON_ERROR_STOP 1
 
 \echo '== encoding a cursor for every one of the rows'
 \timing on
-select count(cursor_encode('created_at', 'desc', created_at, id)) from assets;
+select count(keyset.cursor_encode('created_at', 'desc', created_at, id)) from assets;
 \timing off
 SQL
 echo "== done; stopping the cluster"

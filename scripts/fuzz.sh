@@ -29,7 +29,7 @@ for t in $TARGETS; do
     -artifact_prefix="$work/artifacts/$t/" 2>&1 | tee "$work/$t.log" | grep -E '^(#[0-9]+ +DONE|==[0-9]+== ERROR|SUMMARY|stat::number_of_executed_units)' 
   status=${PIPESTATUS[0]}
   set -e
-  runs=$(awk -F: '/stat::number_of_executed_units/ {gsub(/ /, "", $2); print $2}' "$work/$t.log" | tail -n 1)
+  runs=$(awk '/stat::number_of_executed_units/ {print $NF}' "$work/$t.log" | tail -n 1)
   total=$((total + ${runs:-0}))
   if [ "$status" -ne 0 ] || ls "$work/artifacts/$t"/* >/dev/null 2>&1; then
     echo "!! $t failed (exit $status); inputs kept in core/fuzz/regressions/$t/:"

@@ -7,8 +7,8 @@ use pgrx::prelude::*;
 use pgrx::AnyElement;
 
 use crate::error::{report, PgResult};
-use pgrx::pg_sys::panic::ErrorReport;
 use crate::sql_value::wire_string;
+use pgrx::pg_sys::panic::ErrorReport;
 
 fn required<T>(arg: Option<T>, name: &'static str) -> Result<T, KeysetError> {
     arg.ok_or(KeysetError::NullArgument(name))
@@ -78,5 +78,12 @@ fn cursor_decode(
     // A multi-column cursor's "x" (values of the sort columns between the first one and the
     // key) and "h" (the listing's digest); NULL for a single-column cursor.
     let more = (!c.more.is_empty()).then_some(c.more);
-    Ok(TableIterator::once((c.sort, c.direction.as_str().to_string(), c.value, c.id, more, c.digest)))
+    Ok(TableIterator::once((
+        c.sort,
+        c.direction.as_str().to_string(),
+        c.value,
+        c.id,
+        more,
+        c.digest,
+    )))
 }

@@ -84,7 +84,11 @@ pub fn wire_type(base: pg_sys::Oid) -> Option<WireType> {
 
 pub fn type_name(oid: pg_sys::Oid) -> String {
     // SAFETY: format_type_be accepts any oid and returns a palloc'd C string.
-    unsafe { CStr::from_ptr(pg_sys::format_type_be(oid)).to_string_lossy().into_owned() }
+    unsafe {
+        CStr::from_ptr(pg_sys::format_type_be(oid))
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 unsafe fn cstr(p: *const std::os::raw::c_char) -> String {
@@ -96,7 +100,11 @@ fn settings_dependent(oid: pg_sys::Oid) -> bool {
     // SAFETY: catalog lookups by oid.
     unsafe {
         let element = pg_sys::get_element_type(oid);
-        let t = if element != pg_sys::InvalidOid { pg_sys::getBaseType(element) } else { oid };
+        let t = if element != pg_sys::InvalidOid {
+            pg_sys::getBaseType(element)
+        } else {
+            oid
+        };
         let mut category: std::os::raw::c_char = 0;
         let mut preferred = false;
         pg_sys::get_type_category_preferred(t, &mut category, &mut preferred);
@@ -142,7 +150,9 @@ pub fn resolve(
     unsafe {
         let rel = pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         if rel.is_null() {
-            return Err(KeysetError::UndefinedTable { oid: relid.to_u32() });
+            return Err(KeysetError::UndefinedTable {
+                oid: relid.to_u32(),
+            });
         }
         let result = check_privilege(rel).and_then(|()| resolve_open(rel, sort, direction, filter));
         pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
@@ -173,13 +183,19 @@ unsafe fn check_privilege(rel: pg_sys::Relation) -> Result<(), KeysetError> {
 /// last child is dropped, so pg_inherits decides; it is read only when the flag is set).
 fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
     let sql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) $1)";
-    spi_plan::run(true, sql.to_string(), &[pg_sys::OIDOID], &[pg_sys::Datum::from(relid)], |r| {
-        if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
-            return Err(KeysetError::Internal("unexpected result from pg_inherits"));
-        }
-        // SAFETY: one boolean column, checked above.
-        Ok(unsafe { r.row(0).datum(1) }.is_some_and(|d| d.value() != 0))
-    })
+    spi_plan::run(
+        true,
+        sql.to_string(),
+        &[pg_sys::OIDOID],
+        &[pg_sys::Datum::from(relid)],
+        |r| {
+            if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
+                return Err(KeysetError::Internal("unexpected result from pg_inherits"));
+            }
+            // SAFETY: one boolean column, checked above.
+            Ok(unsafe { r.row(0).datum(1) }.is_some_and(|d| d.value() != 0))
+        },
+    )
 }
 
 /// Whether the relation's primary key exists but is DEFERRABLE (the relcache's primary-key
@@ -204,7 +220,13 @@ unsafe fn has_deferrable_primary_key(rel: pg_sys::Relation) -> bool {
 /// bytes: it can never reach NAMEDATALEN and be truncated into a column's name.
 fn row_alias(has_column: impl Fn(&str) -> bool) -> Result<String, KeysetError> {
     (0..=pg_sys::MaxHeapAttributeNumber as usize)
-        .map(|i| if i == 0 { "keyset_row".to_string() } else { format!("keyset_row_{i}") })
+        .map(|i| {
+            if i == 0 {
+                "keyset_row".to_string()
+            } else {
+                format!("keyset_row_{i}")
+            }
+        })
         .find(|a| !has_column(a))
         .ok_or(KeysetError::Internal("no free alias"))
 }
@@ -228,9 +250,15 @@ unsafe fn resolve_open(
     let attrs = (*tupdesc).attrs.as_slice(natts);
     let live = |a: &&pg_sys::FormData_pg_attribute| !a.attisdropped && a.attnum > 0;
     let named = |name: &str| {
-        attrs.iter().filter(live).find(|a| CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes())
+        attrs
+            .iter()
+            .filter(live)
+            .find(|a| CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes())
     };
-    let undefined = |name: &str| KeysetError::UndefinedColumn { column: name.to_string(), relation: relation.clone() };
+    let undefined = |name: &str| KeysetError::UndefinedColumn {
+        column: name.to_string(),
+        relation: relation.clone(),
+    };
 
     // Every listed column must exist, also those after the key (which the ORDER BY drops).
     for item in sort.unwrap_or(&[]) {
@@ -250,7 +278,10 @@ unsafe fn resolve_open(
         return Err(KeysetError::NoPrimaryKey { relation });
     }
     if pk_columns > 1 {
-        return Err(KeysetError::CompositePrimaryKey { relation, columns: pk_columns as usize });
+        return Err(KeysetError::CompositePrimaryKey {
+            relation,
+            columns: pk_columns as usize,
+        });
     }
     let pk_attnum = pg_sys::bms_next_member(pk, -1) + pg_sys::FirstLowInvalidHeapAttributeNumber;
     let key_attr = attrs
@@ -267,9 +298,15 @@ unsafe fn resolve_open(
                 let tc = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_LT_OPR as i32);
                 let type_name = type_name(attr.atttypid);
                 return Err(if (*tc).lt_opr == pg_sys::InvalidOid {
-                    KeysetError::NoOrdering { column: name, type_name }
+                    KeysetError::NoOrdering {
+                        column: name,
+                        type_name,
+                    }
                 } else {
-                    KeysetError::UnsupportedColumnType { column: name, type_name }
+                    KeysetError::UnsupportedColumnType {
+                        column: name,
+                        type_name,
+                    }
                 });
             }
         };
@@ -293,12 +330,19 @@ unsafe fn resolve_open(
         .map(|c| {
             let attr = named(&c.column).ok_or_else(|| undefined(&c.column))?;
             let base_oid = pg_sys::getBaseType(attr.atttypid);
-            Ok(FilterColumn { attnum: attr.attnum, base_oid, settings_dependent: settings_dependent(base_oid) })
+            Ok(FilterColumn {
+                attnum: attr.attnum,
+                base_oid,
+                settings_dependent: settings_dependent(base_oid),
+            })
         })
         .collect::<Result<Vec<_>, KeysetError>>()?;
     // A bare alias names the whole row only if no column has that name (else it is the column).
-    let row_alias =
-        row_alias(|a| attrs.iter().any(|c| !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()))?;
+    let row_alias = row_alias(|a| {
+        attrs.iter().any(|c| {
+            !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
+        })
+    })?;
     Ok(TableFacts {
         relid: (*rel).rd_id,
         row_type: form.reltype,

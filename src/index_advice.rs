@@ -16,8 +16,8 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ffi::{CStr, CString};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use keyset_core::filter::Condition;
 use keyset_core::sort_spec::SortKey;
@@ -49,7 +49,11 @@ thread_local! {
 fn quote(name: &str) -> String {
     let c = CString::new(name).unwrap_or_default();
     // SAFETY: quote_identifier returns its argument or a palloc'd copy, both valid C strings.
-    unsafe { CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr())).to_string_lossy().into_owned() }
+    unsafe {
+        CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr()))
+            .to_string_lossy()
+            .into_owned()
+    }
 }
 
 /// A key as one would write it: `name`, `name DESC`, plus NULLS FIRST/LAST only where it is
@@ -60,7 +64,11 @@ fn key_sql(k: &SortKey, not_null: bool) -> String {
         words.push_str(" DESC");
     }
     if !not_null && !k.default_nulls() {
-        words.push_str(if k.nulls_first { " NULLS FIRST" } else { " NULLS LAST" });
+        words.push_str(if k.nulls_first {
+            " NULLS FIRST"
+        } else {
+            " NULLS LAST"
+        });
     }
     words
 }
@@ -79,7 +87,8 @@ pub fn check(facts: &TableFacts, filter: &[Condition]) -> Result<(), KeysetError
     // relcache, no catalog query), and look at the indexes only for a listing not seen with
     // these indexes. A new or dropped index changes the key, so it is noticed at once.
     // SAFETY: the relation is locked by this transaction (catalog::resolve opened it).
-    let rel = unsafe { pg_sys::relation_open(facts.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
+    let rel =
+        unsafe { pg_sys::relation_open(facts.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
     let indexes = unsafe { index_oids(rel) };
     let mut h = DefaultHasher::new();
     (facts.relid.to_u32(), &facts.keys, &pinned, &indexes).hash(&mut h);
@@ -120,13 +129,29 @@ pub fn check(facts: &TableFacts, filter: &[Condition]) -> Result<(), KeysetError
         }
     }
     for (key, col) in facts.keys.iter().zip(&facts.key_columns) {
-        columns.push(key_sql(&if flip { key.reversed() } else { key.clone() }, col.not_null));
+        columns.push(key_sql(
+            &if flip { key.reversed() } else { key.clone() },
+            col.not_null,
+        ));
     }
-    let order: Vec<String> =
-        facts.keys.iter().zip(&facts.key_columns).map(|(k, c)| key_sql(k, c.not_null)).collect();
-    let create = format!("CREATE INDEX ON {}.{} ({});", quote(&facts.schema), quote(&facts.relation), columns.join(", "));
+    let order: Vec<String> = facts
+        .keys
+        .iter()
+        .zip(&facts.key_columns)
+        .map(|(k, c)| key_sql(k, c.not_null))
+        .collect();
+    let create = format!(
+        "CREATE INDEX ON {}.{} ({});",
+        quote(&facts.schema),
+        quote(&facts.relation),
+        columns.join(", ")
+    );
     if required {
-        return Err(KeysetError::IndexRequired { relation: facts.relation.clone(), order: order.join(", "), create });
+        return Err(KeysetError::IndexRequired {
+            relation: facts.relation.clone(),
+            order: order.join(", "),
+            create,
+        });
     }
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
@@ -171,7 +196,11 @@ unsafe fn served(rel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> b
 
 unsafe fn index_serves(irel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> bool {
     let index = &*(*irel).rd_index;
-    let partial = !pg_sys::heap_attisnull((*irel).rd_indextuple, pg_sys::Anum_pg_index_indpred as i32, std::ptr::null_mut());
+    let partial = !pg_sys::heap_attisnull(
+        (*irel).rd_indextuple,
+        pg_sys::Anum_pg_index_indpred as i32,
+        std::ptr::null_mut(),
+    );
     if (*(*irel).rd_rel).relam != pg_sys::BTREE_AM_OID || !index.indisvalid || partial {
         return false;
     }
@@ -191,16 +220,24 @@ unsafe fn index_serves(irel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16
     let keys = &facts.keys;
     let matches = |start: usize, reversed: bool| {
         start + keys.len() <= nkeys
-            && keys.iter().zip(&facts.key_columns).enumerate().all(|(i, (key, col))| {
-                let k: SortKey = if reversed { key.reversed() } else { key.clone() };
-                let option = options[start + i] as u32;
-                let desc = option & pg_sys::INDOPTION_DESC != 0;
-                let nulls_first = option & pg_sys::INDOPTION_NULLS_FIRST != 0;
-                attnums[start + i] == col.attnum
-                    && orders_like_order_by(start + i, col)
-                    && desc == (k.direction == Direction::Desc)
-                    && (col.not_null || nulls_first == k.nulls_first)
-            })
+            && keys
+                .iter()
+                .zip(&facts.key_columns)
+                .enumerate()
+                .all(|(i, (key, col))| {
+                    let k: SortKey = if reversed {
+                        key.reversed()
+                    } else {
+                        key.clone()
+                    };
+                    let option = options[start + i] as u32;
+                    let desc = option & pg_sys::INDOPTION_DESC != 0;
+                    let nulls_first = option & pg_sys::INDOPTION_NULLS_FIRST != 0;
+                    attnums[start + i] == col.attnum
+                        && orders_like_order_by(start + i, col)
+                        && desc == (k.direction == Direction::Desc)
+                        && (col.not_null || nulls_first == k.nulls_first)
+                })
     };
     // Try each number of leading pinned columns.
     (0..=nkeys)

@@ -53,7 +53,9 @@ pub extern "C-unwind" fn _PG_init() {
         pgrx::GucFlags::default(),
     );
     // SAFETY: registered once per backend; the callback only touches this module's state.
-    unsafe { pg_sys::RegisterXactCallback(Some(spi_plan::at_transaction_end), std::ptr::null_mut()) };
+    unsafe {
+        pg_sys::RegisterXactCallback(Some(spi_plan::at_transaction_end), std::ptr::null_mut())
+    };
 }
 
 // CREATE EXTENSION refuses a database that is not UTF8: cursors are JSON text, and names and
@@ -114,6 +116,9 @@ pub mod pg_test {
     /// which pgrx-tests echoes to its output, where scripts/test.sh looks for crashes.
     #[must_use]
     pub fn postgresql_conf_options() -> Vec<&'static str> {
-        vec!["restart_after_crash = off", "log_line_prefix = '[%m] [%p] [%c]: TMSG: '"]
+        vec![
+            "restart_after_crash = off",
+            "log_line_prefix = '[%m] [%p] [%c]: TMSG: '",
+        ]
     }
 }

@@ -59,14 +59,28 @@ fn keyset_page(
 > {
     let filter = filter_arg(fcinfo);
     let run = || -> Result<_, KeysetError> {
-        let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
+        let req = request(Args {
+            relation,
+            sort,
+            direction,
+            after,
+            page_size,
+            before,
+            filter,
+        })?;
         // SAFETY: jsonb datums (checked by the executor), assembled while SPI holds them; the
         // array is copied out of SPI into this call's memory context.
         let (rows, page) = req.page(Output::Json, |rows| unsafe { Ok(jsonb_array(rows)) })?;
         // SAFETY: a jsonb datum in this call's memory context.
         let rows = unsafe { AnyElement::from_polymorphic_datum(rows, false, pg_sys::JSONBOID) }
             .ok_or(KeysetError::Internal("no rows array"))?;
-        Ok(TableIterator::once((rows, page.next_cursor, page.has_more, page.prev_cursor, page.has_previous)))
+        Ok(TableIterator::once((
+            rows,
+            page.next_cursor,
+            page.has_more,
+            page.prev_cursor,
+            page.has_previous,
+        )))
     };
     run().map_err(report)
 }
@@ -107,9 +121,22 @@ fn keyset_page_info(
 > {
     let filter = filter_arg(fcinfo);
     let run = || -> Result<_, KeysetError> {
-        let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
+        let req = request(Args {
+            relation,
+            sort,
+            direction,
+            after,
+            page_size,
+            before,
+            filter,
+        })?;
         let ((), page) = req.page(Output::Info, |_| Ok(()))?;
-        Ok(TableIterator::once((page.next_cursor, page.has_more, page.prev_cursor, page.has_previous)))
+        Ok(TableIterator::once((
+            page.next_cursor,
+            page.has_more,
+            page.prev_cursor,
+            page.has_previous,
+        )))
     };
     run().map_err(report)
 }
@@ -144,17 +171,32 @@ fn keyset_rows(
         let relid = unsafe { pg_sys::get_typ_typrelid(type_oid) };
         let relkind = unsafe { pg_sys::get_rel_relkind(relid) } as u8;
         if relid == pg_sys::InvalidOid || !matches!(relkind, b'r' | b'p') {
-            return Err(KeysetError::NotATableRowType { type_name: catalog::type_name(type_oid) });
+            return Err(KeysetError::NotATableRowType {
+                type_name: catalog::type_name(type_oid),
+            });
         }
         let _ = row_type; // only its type matters
-        let req = request(Args { relation: Some(relid), sort, direction, after, page_size, before, filter })?;
+        let req = request(Args {
+            relation: Some(relid),
+            sort,
+            direction,
+            after,
+            page_size,
+            before,
+            filter,
+        })?;
         if req.facts.row_type != type_oid {
-            return Err(KeysetError::NotATableRowType { type_name: catalog::type_name(type_oid) });
+            return Err(KeysetError::NotATableRowType {
+                type_name: catalog::type_name(type_oid),
+            });
         }
         // SAFETY: composite datums of the relation's row type (checked by the executor), copied
         // out of SPI into the SRF's memory context.
         let (rows, _) = req.page(Output::Rows, |rows| {
-            Ok(rows.iter().map(|&d| unsafe { pg_sys::SPI_datumTransfer(d, false, -1) }).collect::<Vec<_>>())
+            Ok(rows
+                .iter()
+                .map(|&d| unsafe { pg_sys::SPI_datumTransfer(d, false, -1) })
+                .collect::<Vec<_>>())
         })?;
         let rows: Vec<AnyElement> = rows
             .into_iter()
@@ -198,14 +240,26 @@ fn keyset_explain(
     let analyze = unsafe { pgrx::fcinfo::pg_getarg_datum(fcinfo, 7) }
         .is_some_and(|d| unsafe { bool::from_datum(d, false) } == Some(true));
     let run = || -> Result<_, KeysetError> {
-        let req = request(Args { relation, sort, direction, after, page_size, before, filter })?;
+        let req = request(Args {
+            relation,
+            sort,
+            direction,
+            after,
+            page_size,
+            before,
+            filter,
+        })?;
         let query = req.shape(Output::Json).query()?;
         let (types, datums) = req.params(&query)?;
         // EXPLAIN runs through the same plan cache, under its own text. ANALYZE shows the rows
         // each scan read and removed (TIMING OFF keeps the text stable). The function's own
         // SET max_parallel_workers_per_gather = 0 keeps EXPLAIN from showing parallel plans
         // the page query itself never gets (SPI_prepare plans without CURSOR_OPT_PARALLEL_OK).
-        let options = if analyze { "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF" } else { "COSTS OFF" };
+        let options = if analyze {
+            "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF"
+        } else {
+            "COSTS OFF"
+        };
         let explain = format!("EXPLAIN ({options}) {}", query.sql);
         let lines = spi_plan::run(false, explain, &types, &datums, |r| {
             if r.columns() != 1 || r.column_type(1) != pg_sys::TEXTOID {
@@ -213,7 +267,12 @@ fn keyset_explain(
             }
             // SAFETY: one text column, checked above.
             Ok((0..r.len())
-                .map(|i| unsafe { r.row(i).datum(1).and_then(|d| String::from_datum(d, false)).unwrap_or_default() })
+                .map(|i| unsafe {
+                    r.row(i)
+                        .datum(1)
+                        .and_then(|d| String::from_datum(d, false))
+                        .unwrap_or_default()
+                })
                 .collect::<Vec<_>>())
         })?;
         Ok(TableIterator::once((query.sql, lines.join("\n"))))

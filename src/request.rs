@@ -72,7 +72,9 @@ fn require_utf8() -> Result<(), KeysetError> {
         if pg_sys::GetDatabaseEncoding() == pg_sys::pg_enc::PG_UTF8 as i32 {
             return Ok(());
         }
-        let name = std::ffi::CStr::from_ptr(pg_sys::GetDatabaseEncodingName()).to_string_lossy().into_owned();
+        let name = std::ffi::CStr::from_ptr(pg_sys::GetDatabaseEncodingName())
+            .to_string_lossy()
+            .into_owned();
         Err(KeysetError::NotUtf8Database { encoding: name })
     }
 }
@@ -84,7 +86,8 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
         None => Direction::Asc,
         Some(d) => Direction::from_sql(d)?,
     };
-    let page_size = page_request::page_size(args.page_size, MAX_PAGE_SIZE.get().min(PAGE_SIZE_CEILING))?;
+    let page_size =
+        page_request::page_size(args.page_size, MAX_PAGE_SIZE.get().min(PAGE_SIZE_CEILING))?;
     let (cursor, backward) = match (given(args.after), given(args.before)) {
         (Some(_), Some(_)) => return Err(KeysetError::BothCursors),
         (None, Some(before)) => (Some(before), true),
@@ -92,23 +95,57 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
     };
     let items = args.sort.map(sort_spec::parse).transpose()?;
     // SAFETY: a non-NULL jsonb argument datum.
-    let filter_text = args.filter.map(|d| unsafe { output_text(d, pg_sys::JSONBOID) });
-    let filter = filter_text.as_deref().map(filter::parse).transpose()?.unwrap_or_default();
+    let filter_text = args
+        .filter
+        .map(|d| unsafe { output_text(d, pg_sys::JSONBOID) });
+    let filter = filter_text
+        .as_deref()
+        .map(filter::parse)
+        .transpose()?
+        .unwrap_or_default();
     let facts = catalog::resolve(relid, items.as_deref(), direction, &filter)?;
     let filter_values = filter_values(&filter, &facts)?;
     let settings = settings_dependent_values(&filter, &facts, &filter_values);
-    let listing_digest = page_request::listing_digest(&facts.schema, &facts.relation, &facts.keys, &filter, &settings);
-    let digest = page_request::digest(&facts.schema, &facts.relation, &facts.keys, &filter, &settings);
+    let listing_digest = page_request::listing_digest(
+        &facts.schema,
+        &facts.relation,
+        &facts.keys,
+        &filter,
+        &settings,
+    );
+    let digest = page_request::digest(
+        &facts.schema,
+        &facts.relation,
+        &facts.keys,
+        &filter,
+        &settings,
+    );
     let columns: Vec<KeyColumn> = facts
         .key_columns
         .iter()
-        .map(|c| KeyColumn { name: &c.name, wire: c.wire, not_null: c.not_null })
+        .map(|c| KeyColumn {
+            name: &c.name,
+            wire: c.wire,
+            not_null: c.not_null,
+        })
         .collect();
-    let digests = Digests { required: digest.as_deref(), listing: &listing_digest };
+    let digests = Digests {
+        required: digest.as_deref(),
+        listing: &listing_digest,
+    };
     let start = page_request::start(cursor, &facts.keys, &columns, digests)?;
     // Advice only for a request that got this far: a forged cursor learns nothing of indexes.
     index_advice::check(&facts, &filter)?;
-    Ok(Request { facts, filter, filter_values, digest, listing_digest, backward, page_size, start })
+    Ok(Request {
+        facts,
+        filter,
+        filter_values,
+        digest,
+        listing_digest,
+        backward,
+        page_size,
+        start,
+    })
 }
 
 /// Each condition's value as a datum of its column's type (or the array type for `in`), read
@@ -156,7 +193,12 @@ fn settings_dependent_values(
     values: &[Option<(pg_sys::Oid, pg_sys::Datum)>],
 ) -> String {
     let mut out = String::new();
-    for (i, ((_, col), value)) in filter.iter().zip(&facts.filter_columns).zip(values).enumerate() {
+    for (i, ((_, col), value)) in filter
+        .iter()
+        .zip(&facts.filter_columns)
+        .zip(values)
+        .enumerate()
+    {
         let Some((oid, datum)) = value else { continue };
         if !col.settings_dependent {
             continue;
@@ -191,9 +233,15 @@ impl Request {
                 .keys
                 .iter()
                 .zip(&self.facts.key_columns)
-                .map(|(sort, c)| Key { sort, nullable: !c.not_null })
+                .map(|(sort, c)| Key {
+                    sort,
+                    nullable: !c.not_null,
+                })
                 .collect(),
-            cursor_nulls: self.start.as_ref().map(|v| v.iter().map(Option::is_none).collect()),
+            cursor_nulls: self
+                .start
+                .as_ref()
+                .map(|v| v.iter().map(Option::is_none).collect()),
             backward: self.backward,
             filter: &self.filter,
             page_size: self.page_size,
@@ -202,18 +250,29 @@ impl Request {
     }
 
     /// Parameter types and datums in the query's `$n` order.
-    pub fn params(&self, query: &PageQuery) -> Result<(Vec<pg_sys::Oid>, Vec<pg_sys::Datum>), KeysetError> {
+    pub fn params(
+        &self,
+        query: &PageQuery,
+    ) -> Result<(Vec<pg_sys::Oid>, Vec<pg_sys::Datum>), KeysetError> {
         let mut types = Vec::with_capacity(query.params.len());
         let mut datums = Vec::with_capacity(query.params.len());
         for p in &query.params {
             let (oid, datum) = match *p {
                 Param::Cursor(i) => {
-                    let value = self.start.as_ref().and_then(|s| s.get(i)).and_then(Option::as_ref);
+                    let value = self
+                        .start
+                        .as_ref()
+                        .and_then(|s| s.get(i))
+                        .and_then(Option::as_ref);
                     let col = self.facts.key_columns.get(i);
                     match (value, col) {
                         // SAFETY: validated for exactly this type by typed_value::parse.
-                        (Some(v), Some(col)) => (col.base_oid, unsafe { to_datum(v, col.base_oid)? }),
-                        _ => return Err(KeysetError::Internal("a cursor parameter without a value")),
+                        (Some(v), Some(col)) => {
+                            (col.base_oid, unsafe { to_datum(v, col.base_oid)? })
+                        }
+                        _ => {
+                            return Err(KeysetError::Internal("a cursor parameter without a value"))
+                        }
                     }
                 }
                 Param::Filter(i) => match self.filter_values.get(i) {
@@ -243,46 +302,70 @@ impl Request {
             Output::Rows => Some(self.facts.row_type),
             Output::Info => None,
         };
-        let (result, mut page, empty) = spi_plan::run(true, query.sql.clone(), &types, &datums, |r| {
-            self.check_layout(r, &layout, expected_payload)?;
-            let probe = r.len() > 0 && {
-                // SAFETY: a boolean column, checked by check_layout.
-                unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
-            };
-            let mut a = predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
-            // The far cursor (towards the fetch direction): a row whose values cannot travel in
-            // any cursor ends the page one row earlier, so the listing goes on past it.
-            let far_row = if self.backward { a.prev_cursor_row } else { a.next_cursor_row };
-            let mut far = far_row.map(|i| self.cursor_of(r, i, &layout)).transpose();
-            if matches!(far, Err(KeysetError::CannotEncode(_))) {
-                if let Some(shorter) = a.shrink_far(self.backward) {
-                    a = shorter;
-                    let row = if self.backward { a.prev_cursor_row } else { a.next_cursor_row };
-                    far = row.map(|i| self.cursor_of(r, i, &layout)).transpose();
+        let (result, mut page, empty) =
+            spi_plan::run(true, query.sql.clone(), &types, &datums, |r| {
+                self.check_layout(r, &layout, expected_payload)?;
+                let probe = r.len() > 0 && {
+                    // SAFETY: a boolean column, checked by check_layout.
+                    unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
+                };
+                let mut a =
+                    predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
+                // The far cursor (towards the fetch direction): a row whose values cannot travel in
+                // any cursor ends the page one row earlier, so the listing goes on past it.
+                let far_row = if self.backward {
+                    a.prev_cursor_row
+                } else {
+                    a.next_cursor_row
+                };
+                let mut far = far_row.map(|i| self.cursor_of(r, i, &layout)).transpose();
+                if matches!(far, Err(KeysetError::CannotEncode(_))) {
+                    if let Some(shorter) = a.shrink_far(self.backward) {
+                        a = shorter;
+                        let row = if self.backward {
+                            a.prev_cursor_row
+                        } else {
+                            a.next_cursor_row
+                        };
+                        far = row.map(|i| self.cursor_of(r, i, &layout)).transpose();
+                    }
                 }
-            }
-            let far = far?.flatten();
-            // The near cursor (back where the page came from): if it cannot be encoded it is
-            // NULL, while its flag still says rows lie there.
-            let near_row = if self.backward { a.next_cursor_row } else { a.prev_cursor_row };
-            let near = match near_row.map(|i| self.cursor_of(r, i, &layout)).transpose() {
-                Err(KeysetError::CannotEncode(_)) => None,
-                other => other?.flatten(),
-            };
-            let (next_cursor, prev_cursor) = if self.backward { (near, far) } else { (far, near) };
-            let mut payloads = Vec::with_capacity(a.rows.len());
-            if let Some(col) = layout.payload {
-                for i in a.rows.clone() {
-                    // SAFETY: checked to be of the expected type; never NULL (a row's jsonb or
-                    // the row itself).
-                    let d = unsafe { r.row(i).datum(col) }.ok_or(KeysetError::Internal("a NULL row"))?;
-                    payloads.push(d);
+                let far = far?.flatten();
+                // The near cursor (back where the page came from): if it cannot be encoded it is
+                // NULL, while its flag still says rows lie there.
+                let near_row = if self.backward {
+                    a.next_cursor_row
+                } else {
+                    a.prev_cursor_row
+                };
+                let near = match near_row.map(|i| self.cursor_of(r, i, &layout)).transpose() {
+                    Err(KeysetError::CannotEncode(_)) => None,
+                    other => other?.flatten(),
+                };
+                let (next_cursor, prev_cursor) = if self.backward {
+                    (near, far)
+                } else {
+                    (far, near)
+                };
+                let mut payloads = Vec::with_capacity(a.rows.len());
+                if let Some(col) = layout.payload {
+                    for i in a.rows.clone() {
+                        // SAFETY: checked to be of the expected type; never NULL (a row's jsonb or
+                        // the row itself).
+                        let d = unsafe { r.row(i).datum(col) }
+                            .ok_or(KeysetError::Internal("a NULL row"))?;
+                        payloads.push(d);
+                    }
                 }
-            }
-            let result = payload(&payloads)?;
-            let page = Page { next_cursor, has_more: a.has_more, prev_cursor, has_previous: a.has_previous };
-            Ok((result, page, r.len() == 0))
-        })?;
+                let result = payload(&payloads)?;
+                let page = Page {
+                    next_cursor,
+                    has_more: a.has_more,
+                    prev_cursor,
+                    has_previous: a.has_previous,
+                };
+                Ok((result, page, r.len() == 0))
+            })?;
         if empty {
             // No row carried the probe: ask it alone (an empty page is rare: the end of a
             // listing after deletes, or an empty table or filter).
@@ -304,7 +387,12 @@ impl Request {
 
     /// Refuses a result whose columns are not the layout the query was built with, before
     /// any datum is read as a row or a jsonb.
-    fn check_layout(&self, r: &Results, layout: &predicate::Layout, payload: Option<pg_sys::Oid>) -> Result<(), KeysetError> {
+    fn check_layout(
+        &self,
+        r: &Results,
+        layout: &predicate::Layout,
+        payload: Option<pg_sys::Oid>,
+    ) -> Result<(), KeysetError> {
         let mismatch = KeysetError::Internal("the page query returned columns of unexpected types");
         if r.columns() != layout.probe {
             return Err(mismatch);
@@ -316,7 +404,9 @@ impl Request {
         }
         for (i, c) in self.facts.key_columns.iter().enumerate() {
             // SAFETY: a catalog lookup by oid.
-            if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) } != c.base_oid {
+            if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) }
+                != c.base_oid
+            {
                 return Err(mismatch);
             }
         }
@@ -327,7 +417,12 @@ impl Request {
     }
 
     /// The cursor of fetched row `i`; None when its key is NULL (cannot happen for a key).
-    fn cursor_of(&self, r: &Results, i: usize, layout: &predicate::Layout) -> Result<Option<String>, KeysetError> {
+    fn cursor_of(
+        &self,
+        r: &Results,
+        i: usize,
+        layout: &predicate::Layout,
+    ) -> Result<Option<String>, KeysetError> {
         let row = r.row(i);
         let mut values = Vec::with_capacity(layout.keys as usize);
         for k in 0..layout.keys {
@@ -341,13 +436,19 @@ impl Request {
         if values.last().is_none_or(Option::is_none) {
             return Ok(None);
         }
-        let digests = Digests { required: self.digest.as_deref(), listing: &self.listing_digest };
+        let digests = Digests {
+            required: self.digest.as_deref(),
+            listing: &self.listing_digest,
+        };
         page_request::mint(&self.facts.keys, values, digests).map(Some)
     }
 }
 
 fn filter_error(c: &Condition, reason: &str) -> KeysetError {
-    KeysetError::InvalidFilter { path: format!("{}.{}", c.column, c.op.symbol()), reason: reason.into() }
+    KeysetError::InvalidFilter {
+        path: format!("{}.{}", c.column, c.op.symbol()),
+        reason: reason.into(),
+    }
 }
 
 /// `{"a","b\"c",NULL}`: every element quoted and escaped, so array_in reads it back exactly.
@@ -402,5 +503,10 @@ unsafe fn input(s: &str, oid: pg_sys::Oid) -> Result<pg_sys::Datum, KeysetError>
     let mut ioparam = pg_sys::InvalidOid;
     pg_sys::getTypeInputInfo(oid, &mut func, &mut ioparam);
     let c = CString::new(s).map_err(|_| KeysetError::Internal("a value with a NUL byte"))?;
-    Ok(pg_sys::OidInputFunctionCall(func, c.as_ptr().cast_mut(), ioparam, -1))
+    Ok(pg_sys::OidInputFunctionCall(
+        func,
+        c.as_ptr().cast_mut(),
+        ioparam,
+        -1,
+    ))
 }

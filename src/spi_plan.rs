@@ -118,8 +118,18 @@ impl Drop for Pin {
 
 /// Registered once in _PG_init: at the end of a top-level transaction no page query runs, so
 /// pins left by an execution that never returned (there should be none) are cleared.
-pub unsafe extern "C-unwind" fn at_transaction_end(event: pg_sys::XactEvent::Type, _arg: *mut std::ffi::c_void) {
-    if matches!(event, pg_sys::XactEvent::XACT_EVENT_COMMIT | pg_sys::XactEvent::XACT_EVENT_ABORT | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT | pg_sys::XactEvent::XACT_EVENT_PREPARE) {
+pub unsafe extern "C-unwind" fn at_transaction_end(
+    event: pg_sys::XactEvent::Type,
+    _arg: *mut std::ffi::c_void,
+) {
+    if matches!(
+        event,
+        pg_sys::XactEvent::XACT_EVENT_COMMIT
+            | pg_sys::XactEvent::XACT_EVENT_ABORT
+            | pg_sys::XactEvent::XACT_EVENT_PARALLEL_COMMIT
+            | pg_sys::XactEvent::XACT_EVENT_PARALLEL_ABORT
+            | pg_sys::XactEvent::XACT_EVENT_PREPARE
+    ) {
         let _ = CACHE.try_with(|c| {
             if let Ok(mut cache) = c.try_borrow_mut() {
                 for kept in cache.plans.values_mut() {
@@ -146,7 +156,8 @@ unsafe fn pinned_plan(key: Key) -> Result<(pg_sys::SPIPlanPtr, Pin), KeysetError
         return Ok((plan, Pin { key }));
     }
     // The SQL comes from keyset_core::predicate: quoted identifiers, which cannot hold NUL.
-    let text = CString::new(key.0.as_str()).map_err(|_| KeysetError::Internal("page query with a NUL byte"))?;
+    let text = CString::new(key.0.as_str())
+        .map_err(|_| KeysetError::Internal("page query with a NUL byte"))?;
     let plan = pg_sys::SPI_prepare(text.as_ptr(), key.1.len() as i32, key.1.as_ptr().cast_mut());
     if plan.is_null() {
         // SPI_prepare raises its own ERROR for SQL problems; NULL here means SPI misuse.
@@ -162,7 +173,16 @@ unsafe fn pinned_plan(key: Key) -> Result<(pg_sys::SPIPlanPtr, Pin), KeysetError
         cache.tick += 1;
         let last_used = cache.tick;
         cache.bytes += bytes;
-        cache.plans.insert(key.clone(), Kept { plan, bytes, measured_generic, pins: 1, last_used });
+        cache.plans.insert(
+            key.clone(),
+            Kept {
+                plan,
+                bytes,
+                measured_generic,
+                pins: 1,
+                last_used,
+            },
+        );
     });
     Ok((plan, Pin { key }))
 }
@@ -171,7 +191,9 @@ unsafe fn pinned_plan(key: Key) -> Result<(pg_sys::SPIPlanPtr, Pin), KeysetError
 unsafe fn remeasure(key: &Key) {
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
-        let Some(kept) = cache.plans.get_mut(key) else { return };
+        let Some(kept) = cache.plans.get_mut(key) else {
+            return;
+        };
         if kept.measured_generic {
             return;
         }
@@ -182,7 +204,8 @@ unsafe fn remeasure(key: &Key) {
     });
 }
 
-/// Bytes of plan memory kept and the number of kept plans (for tests and keyset_explain).
+/// Bytes of plan memory kept and the number of kept plans (for the #[pg_test]s).
+#[cfg(any(test, feature = "pg_test"))]
 pub fn cache_usage() -> (usize, usize) {
     CACHE.with(|c| {
         let cache = c.borrow();
@@ -206,7 +229,10 @@ impl Results {
         // SAFETY: i < count, checked by the slice; vals holds count tuples.
         unsafe {
             let tuples = std::slice::from_raw_parts((*self.table).vals, self.count);
-            Row { tuple: tuples[i], desc: (*self.table).tupdesc }
+            Row {
+                tuple: tuples[i],
+                desc: (*self.table).tupdesc,
+            }
         }
     }
 
@@ -223,7 +249,13 @@ impl Results {
 
     pub fn columns(&self) -> i32 {
         // SAFETY: as above.
-        unsafe { if self.table.is_null() { 0 } else { (*(*self.table).tupdesc).natts } }
+        unsafe {
+            if self.table.is_null() {
+                0
+            } else {
+                (*(*self.table).tupdesc).natts
+            }
+        }
     }
 }
 
@@ -281,7 +313,11 @@ pub fn run<T>(
         }
         remeasure(&pin.key);
         let table = pg_sys::SPI_tuptable;
-        let count = if table.is_null() { 0 } else { pg_sys::SPI_processed as usize };
+        let count = if table.is_null() {
+            0
+        } else {
+            pg_sys::SPI_processed as usize
+        };
         let out = read(&Results { table, count });
         drop(pin);
         out

@@ -55,19 +55,28 @@ pub unsafe fn datum_wire_string(
                 String::from_polymorphic_datum(datum, false, oid)
             }
             // An untyped literal ('abc') reaches a "any" parameter as a C string.
-            pg_sys::UNKNOWNOID => {
-                Some(CStr::from_ptr(datum.cast_mut_ptr()).to_string_lossy().into_owned())
-            }
+            pg_sys::UNKNOWNOID => Some(
+                CStr::from_ptr(datum.cast_mut_ptr())
+                    .to_string_lossy()
+                    .into_owned(),
+            ),
             pg_sys::NAMEOID => {
                 let name = datum.cast_mut_ptr::<pg_sys::NameData>();
-                Some(CStr::from_ptr((*name).data.as_ptr()).to_string_lossy().into_owned())
+                Some(
+                    CStr::from_ptr((*name).data.as_ptr())
+                        .to_string_lossy()
+                        .into_owned(),
+                )
             }
             // numeric_out and uuid_out depend on no setting, so their text is stable.
             pg_sys::NUMERICOID | pg_sys::UUIDOID => Some(output_text(datum, oid)),
             _ => None,
         }
     };
-    s.ok_or_else(|| KeysetError::UnsupportedType { argument, type_name: type_name(type_oid) })
+    s.ok_or_else(|| KeysetError::UnsupportedType {
+        argument,
+        type_name: type_name(type_oid),
+    })
 }
 
 /// The type's own text output.

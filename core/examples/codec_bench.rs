@@ -12,14 +12,24 @@ fn main() {
     let per_round: u32 = 1_000_000;
     let cases = [
         ("created_at", "1706778000000000", "123456"),
-        ("name", "<b>Tom & Jerry</b> — café", "0b9f4f2e-9a43-4c49-8a7a-2f3c1d5e6f70"),
+        (
+            "name",
+            "<b>Tom & Jerry</b> — café",
+            "0b9f4f2e-9a43-4c49-8a7a-2f3c1d5e6f70",
+        ),
     ];
     for (sort, value, id) in cases {
         let mut rates = Vec::new();
         for _ in 0..rounds {
             let start = Instant::now();
             for _ in 0..per_round {
-                let c = encode(black_box(sort), Direction::Desc, Some(black_box(value)), black_box(id)).unwrap();
+                let c = encode(
+                    black_box(sort),
+                    Direction::Desc,
+                    Some(black_box(value)),
+                    black_box(id),
+                )
+                .unwrap();
                 let d = decode(black_box(&c)).unwrap();
                 black_box(d);
             }

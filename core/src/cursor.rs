@@ -21,7 +21,8 @@ use base64::{DecodeError, Engine as _};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::{
-    CursorFault, KeysetError, MAX_CURSOR_BYTES, MAX_EXTENDED_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS,
+    CursorFault, KeysetError, MAX_CURSOR_BYTES, MAX_EXTENDED_CURSOR_BYTES, MAX_ID_CHARS,
+    MAX_VALUE_CHARS,
 };
 use crate::json;
 
@@ -92,13 +93,21 @@ fn check_fields(
     if sort.is_empty() {
         return Err(CursorFault::EmptySort);
     }
-    let values = || std::iter::once(value).chain(more.iter().map(Option::as_deref)).flatten();
+    let values = || {
+        std::iter::once(value)
+            .chain(more.iter().map(Option::as_deref))
+            .flatten()
+    };
     // Text cannot hold NUL: a `\u0000` would come back from cursor_decode as an invalid text
     // value, and could never match a row.
     let nul = |s: &str| s.contains('\0');
     let fields = [("s", Some(sort)), ("v", value), ("id", Some(id))];
     let more_fields = more.iter().map(|m| ("x", m.as_deref()));
-    if let Some((key, _)) = fields.into_iter().chain(more_fields).find(|(_, f)| f.is_some_and(nul)) {
+    if let Some((key, _)) = fields
+        .into_iter()
+        .chain(more_fields)
+        .find(|(_, f)| f.is_some_and(nul))
+    {
         return Err(CursorFault::Nul { key });
     }
     if id.is_empty() {
@@ -199,7 +208,13 @@ impl Cursor {
     /// Mints this cursor (any form); same guarantees as [`encode`].
     pub fn encode(&self) -> Result<String, CursorFault> {
         let extended = self.digest.is_some();
-        check_fields(&self.sort, self.value.as_deref(), &self.id, &self.more, extended)?;
+        check_fields(
+            &self.sort,
+            self.value.as_deref(),
+            &self.id,
+            &self.more,
+            extended,
+        )?;
         check_digest(self.digest.as_deref())?;
         finish(to_json_full(self), extended)
     }
@@ -226,24 +241,31 @@ pub fn decode(cursor: &str) -> Result<Cursor, CursorFault> {
     }
     // Length first: it bounds all later work on hostile input.
     if cursor.len() > MAX_EXTENDED_CURSOR_BYTES {
-        return Err(CursorFault::ExtendedTooLong { bytes: cursor.len() });
+        return Err(CursorFault::ExtendedTooLong {
+            bytes: cursor.len(),
+        });
     }
     let long = cursor.len() > MAX_CURSOR_BYTES;
     let c = decode_fields(cursor).map_err(|fault| match fault {
         // Not even a cursor: over the reference size, that is the first thing wrong with it.
-        _ if long => CursorFault::TooLong { bytes: cursor.len() },
+        _ if long => CursorFault::TooLong {
+            bytes: cursor.len(),
+        },
         f => f,
     })?;
     if long && c.digest.is_none() {
-        return Err(CursorFault::TooLong { bytes: cursor.len() });
+        return Err(CursorFault::TooLong {
+            bytes: cursor.len(),
+        });
     }
     Ok(c)
 }
 
 fn decode_fields(cursor: &str) -> Result<Cursor, CursorFault> {
     let bytes = decode_base64(cursor)?;
-    let text = std::str::from_utf8(&bytes)
-        .map_err(|e| CursorFault::NotUtf8 { offset: e.valid_up_to() })?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| CursorFault::NotUtf8 {
+        offset: e.valid_up_to(),
+    })?;
     let fields = parse_json(text)?;
     let sort = fields.s.ok_or(CursorFault::MissingKey("s"))?;
     let o = fields.o.ok_or(CursorFault::MissingKey("o"))?;
@@ -253,7 +275,14 @@ fn decode_fields(cursor: &str) -> Result<Cursor, CursorFault> {
     let more = fields.x.unwrap_or_default();
     check_fields(&sort, value.as_deref(), &id, &more, fields.h.is_some())?;
     check_digest(fields.h.as_deref())?;
-    Ok(Cursor { sort, direction, value, id, more, digest: fields.h })
+    Ok(Cursor {
+        sort,
+        direction,
+        value,
+        id,
+        more,
+        digest: fields.h,
+    })
 }
 
 fn decode_base64(cursor: &str) -> Result<Vec<u8>, CursorFault> {
@@ -291,7 +320,9 @@ fn parse_json(text: &str) -> Result<Fields, CursorFault> {
         .and_then(|r| de.end().map(|()| r));
     match parsed {
         Ok(result) => result,
-        Err(e) => Err(CursorFault::NotJson { reason: e.to_string() }),
+        Err(e) => Err(CursorFault::NotJson {
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -369,14 +400,22 @@ impl Fields {
         }
         if let Key::X = key {
             let WireValue::Array(items) = value else {
-                return Err(CursorFault::NotArray { key: "x", found: value.kind() });
+                return Err(CursorFault::NotArray {
+                    key: "x",
+                    found: value.kind(),
+                });
             };
             let mut more = Vec::with_capacity(items.len());
             for item in items {
                 match item {
                     WireValue::Str(s) => more.push(Some(s)),
                     WireValue::Other("null") => more.push(None),
-                    other => return Err(CursorFault::NotString { key: "x", found: other.kind() }),
+                    other => {
+                        return Err(CursorFault::NotString {
+                            key: "x",
+                            found: other.kind(),
+                        })
+                    }
                 }
             }
             self.x = Some(more);
@@ -386,7 +425,12 @@ impl Fields {
             (WireValue::Str(s), _) => Some(s),
             // Only "v" may be null: it stands for a SQL NULL boundary value.
             (WireValue::Other("null"), Key::V) => None,
-            (other, _) => return Err(CursorFault::NotString { key: name, found: other.kind() }),
+            (other, _) => {
+                return Err(CursorFault::NotString {
+                    key: name,
+                    found: other.kind(),
+                })
+            }
         };
         match key {
             Key::S => self.s = string,

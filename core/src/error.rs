@@ -103,48 +103,92 @@ impl SqlState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CursorFault {
     Empty,
-    TooLong { bytes: usize },
+    TooLong {
+        bytes: usize,
+    },
     /// Over [`MAX_EXTENDED_CURSOR_BYTES`], the cap of cursors with a digest.
-    ExtendedTooLong { bytes: usize },
+    ExtendedTooLong {
+        bytes: usize,
+    },
     /// A NUL character (`\u0000`) in a string field.
-    Nul { key: &'static str },
+    Nul {
+        key: &'static str,
+    },
     /// A digest that pg_keyset cannot have minted.
     BadDigest,
     Padded,
-    StandardAlphabet { byte: u8, offset: usize },
-    InvalidBase64Byte { byte: u8, offset: usize },
+    StandardAlphabet {
+        byte: u8,
+        offset: usize,
+    },
+    InvalidBase64Byte {
+        byte: u8,
+        offset: usize,
+    },
     InvalidBase64Length,
     NonCanonicalBase64,
-    NotUtf8 { offset: usize },
-    NotJson { reason: String },
-    NotObject { found: &'static str },
+    NotUtf8 {
+        offset: usize,
+    },
+    NotJson {
+        reason: String,
+    },
+    NotObject {
+        found: &'static str,
+    },
     MissingKey(&'static str),
     UnknownKey(String),
     DuplicateKey(String),
-    NotString { key: &'static str, found: &'static str },
-    NotArray { key: &'static str, found: &'static str },
+    NotString {
+        key: &'static str,
+        found: &'static str,
+    },
+    NotArray {
+        key: &'static str,
+        found: &'static str,
+    },
     EmptyDigest,
     BadDirection(String),
     EmptySort,
-    ValueTooLong { chars: usize },
+    ValueTooLong {
+        chars: usize,
+    },
     EmptyId,
-    IdTooLong { chars: usize },
+    IdTooLong {
+        chars: usize,
+    },
     /// Minted for another sort column.
-    SortMismatch { cursor: String, request: String },
+    SortMismatch {
+        cursor: String,
+        request: String,
+    },
     /// Minted for the other direction.
-    DirectionMismatch { cursor: &'static str, request: &'static str },
+    DirectionMismatch {
+        cursor: &'static str,
+        request: &'static str,
+    },
     /// A value or id that is not valid for its column's type (or cannot travel in a cursor).
     /// `column` is empty when there is no column (cursor_encode).
-    BadValue { field: &'static str, column: String, type_name: String, reason: String },
+    BadValue {
+        field: &'static str,
+        column: String,
+        type_name: String,
+        reason: String,
+    },
     /// A NULL boundary value for a column that cannot hold NULL.
-    NullForNotNull { column: String },
+    NullForNotNull {
+        column: String,
+    },
     /// Sorting by the primary key: the value and the id must be the same key.
     ValueIsNotId,
     /// The cursor's digest says it was minted for another table, sort or filter (or it has a
     /// digest the request has no use for, or lacks one it needs).
     ListingMismatch,
     /// The cursor carries a different number of sort values than the request's sort has columns.
-    ValueCount { cursor: usize, request: usize },
+    ValueCount {
+        cursor: usize,
+        request: usize,
+    },
 }
 
 /// Caps of the wire format, shared with the reference services (see README, "Cursor format").
@@ -282,9 +326,16 @@ pub enum KeysetError {
     /// A NULL argument where a value is required.
     NullArgument(&'static str),
     /// A value whose SQL type has no cursor encoding.
-    UnsupportedType { argument: &'static str, type_name: String },
+    UnsupportedType {
+        argument: &'static str,
+        type_name: String,
+    },
     /// A `sort` argument that does not parse; `position` is 1-based, in characters.
-    SortSyntax { spec: String, position: usize, reason: String },
+    SortSyntax {
+        spec: String,
+        position: usize,
+        reason: String,
+    },
     /// A sort column the relation does not have (or has dropped).
     UndefinedColumn { column: String, relation: String },
     /// The relation has no primary key to break ties with.
@@ -316,11 +367,18 @@ pub enum KeysetError {
     /// A sort specification over [`crate::sort_spec::MAX_SORT_SPEC_BYTES`].
     SortSpecTooLong { bytes: usize, max: usize },
     /// A filter with more conditions, or a list with more values, than the caps allow.
-    FilterTooLarge { what: &'static str, count: usize, max: usize },
+    FilterTooLarge {
+        what: &'static str,
+        count: usize,
+        max: usize,
+    },
     /// A page query whose text is over [`crate::predicate::MAX_QUERY_BYTES`].
     QueryTooLarge { bytes: usize, max: usize },
     /// The caller may not read the relation (checked before anything about it is revealed).
-    PermissionDenied { relation: String, kind: &'static str },
+    PermissionDenied {
+        relation: String,
+        kind: &'static str,
+    },
     /// An ordinary table with inheritance children, whose key does not cover their rows.
     InheritanceChildren { relation: String },
     /// The primary key is DEFERRABLE, so it is not unique while a transaction runs.
@@ -328,7 +386,11 @@ pub enum KeysetError {
     /// The database encoding is not UTF8.
     NotUtf8Database { encoding: String },
     /// `pg_keyset.require_index` is on and no index serves the listing.
-    IndexRequired { relation: String, order: String, create: String },
+    IndexRequired {
+        relation: String,
+        order: String,
+        create: String,
+    },
     /// A broken invariant: SPI misuse or a page query whose result has another layout than the
     /// one it was built with. Refused before any datum is read, so a bug is an error, not a crash.
     Internal(&'static str),
@@ -378,7 +440,10 @@ impl KeysetError {
                 format!("invalid sort direction \"{}\"", d.escape_debug())
             }
             KeysetError::NullArgument(arg) => format!("argument \"{arg}\" must not be null"),
-            KeysetError::UnsupportedType { argument, type_name } => {
+            KeysetError::UnsupportedType {
+                argument,
+                type_name,
+            } => {
                 format!("cursor {argument} of type {type_name} is not supported")
             }
             KeysetError::SortSyntax { spec, .. } => {
@@ -390,7 +455,10 @@ impl KeysetError {
                 relation.escape_debug()
             ),
             KeysetError::NoPrimaryKey { relation } => {
-                format!("relation \"{}\" has no primary key", relation.escape_debug())
+                format!(
+                    "relation \"{}\" has no primary key",
+                    relation.escape_debug()
+                )
             }
             KeysetError::CompositePrimaryKey { relation, .. } => format!(
                 "the primary key of relation \"{}\" has more than one column",
@@ -403,7 +471,9 @@ impl KeysetError {
                 "cannot page by column \"{}\" of type {type_name}",
                 column.escape_debug()
             ),
-            KeysetError::UndefinedTable { oid } => format!("relation with OID {oid} does not exist"),
+            KeysetError::UndefinedTable { oid } => {
+                format!("relation with OID {oid} does not exist")
+            }
             KeysetError::NotATableRowType { type_name } => {
                 format!("type {type_name} is not the row type of a table")
             }

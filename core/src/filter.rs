@@ -101,7 +101,10 @@ pub struct Condition {
 }
 
 fn invalid(path: &str, reason: impl Into<String>) -> KeysetError {
-    KeysetError::InvalidFilter { path: path.to_string(), reason: reason.into() }
+    KeysetError::InvalidFilter {
+        path: path.to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// A JSON scalar as text: strings unquoted, numbers exactly as written, booleans as
@@ -110,13 +113,21 @@ fn scalar(raw: &RawValue, path: &str) -> Result<Option<String>, KeysetError> {
     let text = raw.get().trim();
     match text.as_bytes().first() {
         Some(b'"') => match serde_json::from_str::<String>(text) {
-            Ok(s) if s.contains('\0') => Err(invalid(path, "a value cannot contain a NUL character")),
+            Ok(s) if s.contains('\0') => {
+                Err(invalid(path, "a value cannot contain a NUL character"))
+            }
             Ok(s) => Ok(Some(s)),
             Err(e) => Err(invalid(path, format!("bad string: {e}"))),
         },
         Some(b'n') => Ok(None),
-        Some(b'{') => Err(invalid(path, "a value must be a string, number or boolean, not an object")),
-        Some(b'[') => Err(invalid(path, "a value must be a string, number or boolean, not an array")),
+        Some(b'{') => Err(invalid(
+            path,
+            "a value must be a string, number or boolean, not an object",
+        )),
+        Some(b'[') => Err(invalid(
+            path,
+            "a value must be a string, number or boolean, not an array",
+        )),
         _ => Ok(Some(text.to_string())),
     }
 }
@@ -125,7 +136,11 @@ fn list(raw: &RawValue, path: &str) -> Result<Vec<Option<String>>, KeysetError> 
     let items: Vec<&RawValue> = serde_json::from_str(raw.get())
         .map_err(|_| invalid(path, "expected a JSON array of values"))?;
     if items.len() > MAX_FILTER_ITEMS {
-        return Err(KeysetError::FilterTooLarge { what: "values in one list", count: items.len(), max: MAX_FILTER_ITEMS });
+        return Err(KeysetError::FilterTooLarge {
+            what: "values in one list",
+            count: items.len(),
+            max: MAX_FILTER_ITEMS,
+        });
     }
     items.iter().map(|item| scalar(item, path)).collect()
 }
@@ -166,7 +181,10 @@ pub fn parse(text: &str) -> Result<Vec<Condition>, KeysetError> {
         for (key, raw) in ops {
             let path = format!("{column}.{key}");
             let op = FilterOp::from_key(&key).ok_or_else(|| {
-                invalid(&path, "unknown operator; use =, <>, <, <=, >, >=, in, @>, is or is not")
+                invalid(
+                    &path,
+                    "unknown operator; use =, <>, <, <=, >, >=, in, @>, is or is not",
+                )
             })?;
             let value = match op {
                 FilterOp::IsNull | FilterOp::IsNotNull => {
@@ -179,18 +197,32 @@ pub fn parse(text: &str) -> Result<Vec<Condition>, KeysetError> {
                 _ => match scalar(raw, &path)? {
                     Some(v) => FilterValue::Scalar(v),
                     None => {
-                        return Err(invalid(&path, "comparing with null matches no row; use {\"is\": null}"))
+                        return Err(invalid(
+                            &path,
+                            "comparing with null matches no row; use {\"is\": null}",
+                        ))
                     }
                 },
             };
             if out.iter().any(|c| c.column == column && c.op == op) {
-                return Err(invalid(&path, "the operator is given twice (\"!=\" and \"<>\" are the same)"));
+                return Err(invalid(
+                    &path,
+                    "the operator is given twice (\"!=\" and \"<>\" are the same)",
+                ));
             }
-            out.push(Condition { column: column.clone(), op, value });
+            out.push(Condition {
+                column: column.clone(),
+                op,
+                value,
+            });
         }
     }
     if out.len() > MAX_FILTER_CONDITIONS {
-        return Err(KeysetError::FilterTooLarge { what: "conditions", count: out.len(), max: MAX_FILTER_CONDITIONS });
+        return Err(KeysetError::FilterTooLarge {
+            what: "conditions",
+            count: out.len(),
+            max: MAX_FILTER_CONDITIONS,
+        });
     }
     // Within a column, by the operator's canonical spelling (the order stored digests used).
     out.sort_by(|a, b| (&a.column, a.op.key()).cmp(&(&b.column, b.op.key())));
@@ -261,12 +293,25 @@ mod tests {
 
     #[test]
     fn shorthands_and_operators() {
-        assert_eq!(one(r#"{"a": "x"}"#), Condition { column: "a".into(), op: FilterOp::Eq, value: FilterValue::Scalar("x".into()) });
+        assert_eq!(
+            one(r#"{"a": "x"}"#),
+            Condition {
+                column: "a".into(),
+                op: FilterOp::Eq,
+                value: FilterValue::Scalar("x".into())
+            }
+        );
         assert_eq!(one(r#"{"a": null}"#).op, FilterOp::IsNull);
         assert_eq!(one(r#"{"a": {"is not": null}}"#).op, FilterOp::IsNotNull);
         assert_eq!(one(r#"{"a": {"!=": 1}}"#).op, FilterOp::Ne);
-        assert_eq!(one(r#"{"a": {"in": [1, null]}}"#).value, FilterValue::List(vec![Some("1".into()), None]));
-        assert_eq!(one(r#"{"a": true}"#).value, FilterValue::Scalar("true".into()));
+        assert_eq!(
+            one(r#"{"a": {"in": [1, null]}}"#).value,
+            FilterValue::List(vec![Some("1".into()), None])
+        );
+        assert_eq!(
+            one(r#"{"a": true}"#).value,
+            FilterValue::Scalar("true".into())
+        );
         // Numbers keep every digit.
         assert_eq!(
             one(r#"{"a": 123456789012345678901234567890.000000000000000000001}"#).value,
@@ -274,7 +319,14 @@ mod tests {
         );
         let c = parse(r#"{"b": {"<": 5, ">=": 1}, "a": 1}"#).unwrap();
         let ops: Vec<_> = c.iter().map(|c| (c.column.as_str(), c.op)).collect();
-        assert_eq!(ops, [("a", FilterOp::Eq), ("b", FilterOp::Lt), ("b", FilterOp::Ge)]);
+        assert_eq!(
+            ops,
+            [
+                ("a", FilterOp::Eq),
+                ("b", FilterOp::Lt),
+                ("b", FilterOp::Ge)
+            ]
+        );
         assert!(parse("{}").unwrap().is_empty());
     }
 
@@ -290,10 +342,16 @@ mod tests {
             canonical(&parse(r#"{"a": {"<": 5, "<>": 1}}"#).unwrap())
         );
         // A string "1" and a number 1 are the same text for the column's input function.
-        assert_eq!(canonical(&parse(r#"{"a": "1"}"#).unwrap()), canonical(&parse(r#"{"a": 1}"#).unwrap()));
+        assert_eq!(
+            canonical(&parse(r#"{"a": "1"}"#).unwrap()),
+            canonical(&parse(r#"{"a": 1}"#).unwrap())
+        );
         // The exact text is part of every filtered cursor's digest: pinned.
         assert_eq!(
-            canonical(&parse(r#"{"s": "open", "n": {"in": [1, null]}, "d": null, "t": {"@>": ["<a>"]}}"#).unwrap()),
+            canonical(
+                &parse(r#"{"s": "open", "n": {"in": [1, null]}, "d": null, "t": {"@>": ["<a>"]}}"#)
+                    .unwrap()
+            ),
             r#"["d","is"]["n","in",["1",null]]["s","=","open"]["t","@\u003e",["\u003ca\u003e"]]"#
         );
     }
@@ -318,21 +376,45 @@ mod tests {
 
     #[test]
     fn caps() {
-        let many: Vec<String> = (0..=MAX_FILTER_CONDITIONS).map(|i| format!("\"c{i:02}\": 1")).collect();
-        assert_eq!(parse(&format!("{{{}}}", many[..MAX_FILTER_CONDITIONS].join(","))).map(|c| c.len()), Ok(MAX_FILTER_CONDITIONS));
+        let many: Vec<String> = (0..=MAX_FILTER_CONDITIONS)
+            .map(|i| format!("\"c{i:02}\": 1"))
+            .collect();
+        assert_eq!(
+            parse(&format!("{{{}}}", many[..MAX_FILTER_CONDITIONS].join(","))).map(|c| c.len()),
+            Ok(MAX_FILTER_CONDITIONS)
+        );
         assert_eq!(
             parse(&format!("{{{}}}", many.join(","))),
-            Err(KeysetError::FilterTooLarge { what: "conditions", count: MAX_FILTER_CONDITIONS + 1, max: MAX_FILTER_CONDITIONS })
+            Err(KeysetError::FilterTooLarge {
+                what: "conditions",
+                count: MAX_FILTER_CONDITIONS + 1,
+                max: MAX_FILTER_CONDITIONS
+            })
         );
         // Five operators on each of seven columns: 35 conditions.
-        let ops: Vec<String> = (0..7).map(|i| format!("\"c{i}\": {{\"<\": 1, \">\": 0, \"<>\": 3, \"<=\": 4, \">=\": 5}}")).collect();
-        assert!(matches!(parse(&format!("{{{}}}", ops.join(","))), Err(KeysetError::FilterTooLarge { .. })));
+        let ops: Vec<String> = (0..7)
+            .map(|i| format!("\"c{i}\": {{\"<\": 1, \">\": 0, \"<>\": 3, \"<=\": 4, \">=\": 5}}"))
+            .collect();
+        assert!(matches!(
+            parse(&format!("{{{}}}", ops.join(","))),
+            Err(KeysetError::FilterTooLarge { .. })
+        ));
         let items: Vec<String> = (0..=MAX_FILTER_ITEMS).map(|i| i.to_string()).collect();
-        assert!(parse(&format!("{{\"a\": {{\"in\": [{}]}}}}", items[..MAX_FILTER_ITEMS].join(","))).is_ok());
+        assert!(parse(&format!(
+            "{{\"a\": {{\"in\": [{}]}}}}",
+            items[..MAX_FILTER_ITEMS].join(",")
+        ))
+        .is_ok());
         assert!(matches!(
             parse(&format!("{{\"a\": {{\"@>\": [{}]}}}}", items.join(","))),
-            Err(KeysetError::FilterTooLarge { what: "values in one list", .. })
+            Err(KeysetError::FilterTooLarge {
+                what: "values in one list",
+                ..
+            })
         ));
-        assert!(matches!(parse(&format!("{{\"{}\": 1}}", "n".repeat(64))), Err(KeysetError::NameTooLong { .. })));
+        assert!(matches!(
+            parse(&format!("{{\"{}\": 1}}", "n".repeat(64))),
+            Err(KeysetError::NameTooLong { .. })
+        ));
     }
 }

@@ -12,51 +12,68 @@ use crate::sort_spec;
 use crate::typed_value::{self, WireType};
 
 /// The cursor decoder: never panics; whatever it accepts re-encodes to a cursor it accepts
-/// again with the same fields.
+/// again with the same fields. (One exception, found by this fuzzer: a cursor whose JSON holds
+/// `<` `>` `&` raw, as only a non-Go encoder writes them, may fit the reference 1024 bytes while
+/// its Go-escaped re-encoding does not; then the fields must still travel as an extension
+/// cursor, which is what keyset_page mints for such a row.)
 pub fn cursor_decode(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(c) = cursor::decode(text) {
-        let again = c.encode().expect("an accepted cursor re-encodes");
-        assert_eq!(cursor::decode(&again).expect("a re-encoded cursor decodes"), c);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(mut c) = cursor::decode(text) {
+        let again = match c.encode() {
+            Ok(again) => again,
+            Err(crate::CursorFault::TooLong { .. }) if c.digest.is_none() => {
+                c.digest = Some("AAAAAAAAAAA".to_string());
+                c.encode()
+                    .expect("an accepted cursor re-encodes as an extension cursor")
+            }
+            Err(e) => panic!("an accepted cursor does not re-encode: {e:?}"),
+        };
+        assert_eq!(
+            cursor::decode(&again).expect("a re-encoded cursor decodes"),
+            c
+        );
     }
 }
 
 /// The same decoder behind valid base64url, so the JSON layer sees arbitrary bytes.
 pub fn cursor_json(data: &[u8]) {
     use base64::Engine as _;
-    cursor_decode(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data).as_bytes());
+    cursor_decode(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(data)
+            .as_bytes(),
+    );
 }
 
-const TYPES: [WireType; 12] = [
-    WireType::Int2,
-    WireType::Int4,
-    WireType::Int8,
-    WireType::Float4,
-    WireType::Float8,
-    WireType::Numeric,
-    WireType::Bool,
-    WireType::Text,
-    WireType::Name,
-    WireType::Uuid,
-    WireType::Date,
-    WireType::Timestamp,
-];
+const TYPES: [WireType; 12] = WireType::ALL;
 
 /// Each type's wire parser (the first byte picks the type): never panics, and accepts only the
 /// exact text it formats.
 pub fn typed_value(data: &[u8]) {
-    let Some((&pick, rest)) = data.split_first() else { return };
-    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
     let ty = TYPES[pick as usize % TYPES.len()];
     if let Ok(v) = typed_value::parse(ty, text) {
-        assert_eq!(typed_value::format(&v), text, "{ty:?} accepted a non-canonical spelling");
+        assert_eq!(
+            typed_value::format(&v),
+            text,
+            "{ty:?} accepted a non-canonical spelling"
+        );
     }
 }
 
 /// The sort-spec parser: never panics; what it accepts resolves, and every name it returns is a
 /// possible column name (1 to 63 bytes, no NUL).
 pub fn sort_spec(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(items) = sort_spec::parse(text) {
         assert!(!items.is_empty() && items.len() <= sort_spec::MAX_SORT_COLUMNS);
         for i in &items {
@@ -70,8 +87,12 @@ pub fn sort_spec(data: &[u8]) {
 /// The filter parser: never panics; what it accepts stays within the caps, is in canonical
 /// order, and builds a page query (with a cursor and backwards) without panicking.
 pub fn filter(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(conditions) = filter::parse(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(conditions) = filter::parse(text) else {
+        return;
+    };
     assert!(conditions.len() <= filter::MAX_FILTER_CONDITIONS);
     assert!(conditions.windows(2).all(|w| w[0].column <= w[1].column));
     let _ = filter::canonical(&conditions);
@@ -82,7 +103,13 @@ pub fn filter(data: &[u8]) {
             relation: "t",
             only: true,
             row_alias: "keyset_row",
-            keys: keys.iter().map(|k| Key { sort: k, nullable: false }).collect(),
+            keys: keys
+                .iter()
+                .map(|k| Key {
+                    sort: k,
+                    nullable: false,
+                })
+                .collect(),
             cursor_nulls: Some(vec![false]),
             backward,
             filter: &conditions,
@@ -96,12 +123,18 @@ pub fn filter(data: &[u8]) {
 /// The whole cursor check of a request (decode, listing match, typed values) for a listing of
 /// every column type: never panics.
 pub fn page_start(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let names: Vec<String> = (0..TYPES.len()).map(|i| format!("c{i}")).collect();
     let items: Vec<sort_spec::SortItem> = names
         .iter()
         .take(TYPES.len() - 1)
-        .map(|n| sort_spec::SortItem { column: n.clone(), direction: None, nulls_first: None })
+        .map(|n| sort_spec::SortItem {
+            column: n.clone(),
+            direction: None,
+            nulls_first: None,
+        })
         .collect();
     for width in [0, 1, 2, TYPES.len() - 1] {
         let keys = sort_spec::resolve(&items[..width], Direction::Asc, &names[TYPES.len() - 1]);
@@ -109,12 +142,19 @@ pub fn page_start(data: &[u8]) {
             .iter()
             .map(|k| {
                 let i: usize = k.column[1..].parse().unwrap_or(0);
-                KeyColumn { name: &k.column, wire: TYPES[i], not_null: i % 2 == 0 }
+                KeyColumn {
+                    name: &k.column,
+                    wire: TYPES[i],
+                    not_null: i % 2 == 0,
+                }
             })
             .collect();
         let listing = page_request::listing_digest("s", "t", &keys, &[], "");
         let required = page_request::digest("s", "t", &keys, &[], "");
-        let digests = Digests { required: required.as_deref(), listing: &listing };
+        let digests = Digests {
+            required: required.as_deref(),
+            listing: &listing,
+        };
         let _ = page_request::start(Some(text), &keys, &columns, digests);
     }
 }

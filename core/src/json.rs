@@ -66,7 +66,10 @@ mod tests {
         assert_eq!(esc(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(esc("<a>&"), r#""\u003ca\u003e\u0026""#);
         assert_eq!(esc("\u{8}\u{c}\n\r\t"), r#""\b\f\n\r\t""#);
-        assert_eq!(esc("\u{0}\u{1}\u{1f}\u{b}"), r#""\u0000\u0001\u001f\u000b""#);
+        assert_eq!(
+            esc("\u{0}\u{1}\u{1f}\u{b}"),
+            r#""\u0000\u0001\u001f\u000b""#
+        );
         assert_eq!(esc("\u{2028}\u{2029}"), r#""\u2028\u2029""#);
         // DEL and other non-ASCII stay raw.
         assert_eq!(esc("\u{7f}é😀"), "\"\u{7f}é😀\"");

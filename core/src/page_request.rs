@@ -63,8 +63,15 @@ fn fnv1a64(parts: &[&str]) -> u64 {
 
 /// The digest a listing's cursors must carry: None for the single-column form (whose cursors
 /// are the reference format), else [`listing_digest`].
-pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition], settings: &str) -> Option<String> {
-    (!is_single_column_form(keys, filter)).then(|| listing_digest(schema, relation, keys, filter, settings))
+pub fn digest(
+    schema: &str,
+    relation: &str,
+    keys: &[SortKey],
+    filter: &[Condition],
+    settings: &str,
+) -> Option<String> {
+    (!is_single_column_form(keys, filter))
+        .then(|| listing_digest(schema, relation, keys, filter, settings))
 }
 
 /// The digest of a listing (11 base64url characters): what its cursors carry beyond the
@@ -72,7 +79,13 @@ pub fn digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Conditio
 /// to become an extension cursor ([`mint`]). `settings` is the settings-independent form of the
 /// filter values whose text means different things under different session settings (empty
 /// when there are none, which leaves every digest minted before it was added unchanged).
-pub fn listing_digest(schema: &str, relation: &str, keys: &[SortKey], filter: &[Condition], settings: &str) -> String {
+pub fn listing_digest(
+    schema: &str,
+    relation: &str,
+    keys: &[SortKey],
+    filter: &[Condition],
+    settings: &str,
+) -> String {
     // `"priority" DESC NULLS LAST,"created_at" ASC NULLS LAST,...`: names JSON-escaped by our
     // own escaper, so the text (and every stored cursor's digest) is fixed across builds.
     let mut sort = String::new();
@@ -122,7 +135,10 @@ pub fn start(
     let c = cursor::decode(text).map_err(invalid)?;
     let first = &keys[0];
     if c.sort != first.column {
-        return Err(invalid(CursorFault::SortMismatch { cursor: c.sort, request: first.column.clone() }));
+        return Err(invalid(CursorFault::SortMismatch {
+            cursor: c.sort,
+            request: first.column.clone(),
+        }));
     }
     if c.direction != first.direction {
         return Err(invalid(CursorFault::DirectionMismatch {
@@ -148,7 +164,10 @@ pub fn start(
         vec![Some(&c.id)]
     } else {
         if c.more.len() != m - 2 {
-            return Err(invalid(CursorFault::ValueCount { cursor: c.more.len() + 2, request: m }));
+            return Err(invalid(CursorFault::ValueCount {
+                cursor: c.more.len() + 2,
+                request: m,
+            }));
         }
         std::iter::once(c.value.as_deref())
             .chain(c.more.iter().map(Option::as_deref))
@@ -160,7 +179,9 @@ pub fn start(
         let field = if i + 1 == m { "id" } else { "value" };
         typed.push(match value {
             None if col.not_null => {
-                return Err(invalid(CursorFault::NullForNotNull { column: col.name.to_string() }))
+                return Err(invalid(CursorFault::NullForNotNull {
+                    column: col.name.to_string(),
+                }))
             }
             None => None,
             Some(v) => Some(typed_value::parse(col.wire, v).map_err(|reason| {
@@ -180,7 +201,11 @@ pub fn start(
 /// single-column listing whose row is too large for the reference caps (a long or escape-heavy
 /// value) gets an extension cursor with the listing's digest instead of an error, so no row's
 /// content can make a page unreachable.
-pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digests: Digests) -> Result<String, KeysetError> {
+pub fn mint(
+    keys: &[SortKey],
+    values: Vec<Option<String>>,
+    digests: Digests,
+) -> Result<String, KeysetError> {
     let mut values = values.into_iter();
     let first = values.next().flatten();
     let mut rest: Vec<Option<String>> = values.collect();
@@ -198,9 +223,11 @@ pub fn mint(keys: &[SortKey], values: Vec<Option<String>>, digests: Digests) -> 
         digest: digests.required.map(str::to_string),
     };
     match c.encode() {
-        Err(CursorFault::TooLong { .. } | CursorFault::ValueTooLong { .. } | CursorFault::IdTooLong { .. })
-            if c.digest.is_none() =>
-        {
+        Err(
+            CursorFault::TooLong { .. }
+            | CursorFault::ValueTooLong { .. }
+            | CursorFault::IdTooLong { .. },
+        ) if c.digest.is_none() => {
             c.digest = Some(digests.listing.to_string());
             c.encode().map_err(KeysetError::CannotEncode)
         }
@@ -216,15 +243,33 @@ mod tests {
 
     /// digest("public", "t", 'priority desc nulls last, created_at' + id), as minted since 0.1.0.
     const DIGEST_PRIORITY_CREATED_AT: &str = "ek80UQQVjWQ";
-    const CREATED: KeyColumn = KeyColumn { name: "created_at", wire: WireType::Timestamp, not_null: true };
-    const PRIORITY: KeyColumn = KeyColumn { name: "priority", wire: WireType::Int4, not_null: false };
-    const ID: KeyColumn = KeyColumn { name: "id", wire: WireType::Int8, not_null: true };
+    const CREATED: KeyColumn = KeyColumn {
+        name: "created_at",
+        wire: WireType::Timestamp,
+        not_null: true,
+    };
+    const PRIORITY: KeyColumn = KeyColumn {
+        name: "priority",
+        wire: WireType::Int4,
+        not_null: false,
+    };
+    const ID: KeyColumn = KeyColumn {
+        name: "id",
+        wire: WireType::Int8,
+        not_null: true,
+    };
 
     /// The digests of a single-column listing (its own digest is only used for oversized rows).
-    const SINGLE: Digests = Digests { required: None, listing: "AAAAAAAAAAA" };
+    const SINGLE: Digests = Digests {
+        required: None,
+        listing: "AAAAAAAAAAA",
+    };
 
     fn dg(d: Option<&str>) -> Digests<'_> {
-        Digests { required: d, listing: d.unwrap_or("AAAAAAAAAAA") }
+        Digests {
+            required: d,
+            listing: d.unwrap_or("AAAAAAAAAAA"),
+        }
     }
 
     fn keys(spec: &str, dir: Direction) -> Vec<SortKey> {
@@ -243,11 +288,20 @@ mod tests {
         assert_eq!(page_size(None, 1000), Ok(20));
         assert_eq!(page_size(None, 5), Ok(5));
         assert_eq!(page_size(Some(1000), 1000), Ok(1000));
-        assert_eq!(page_size(Some(0), 1000), Err(KeysetError::PageSizeNotPositive { page_size: 0 }));
-        assert_eq!(page_size(Some(-3), 1000), Err(KeysetError::PageSizeNotPositive { page_size: -3 }));
+        assert_eq!(
+            page_size(Some(0), 1000),
+            Err(KeysetError::PageSizeNotPositive { page_size: 0 })
+        );
+        assert_eq!(
+            page_size(Some(-3), 1000),
+            Err(KeysetError::PageSizeNotPositive { page_size: -3 })
+        );
         assert_eq!(
             page_size(Some(1001), 1000),
-            Err(KeysetError::PageSizeTooLarge { page_size: 1001, max: 1000 })
+            Err(KeysetError::PageSizeTooLarge {
+                page_size: 1001,
+                max: 1000
+            })
         );
     }
 
@@ -262,38 +316,72 @@ mod tests {
     fn cursor_must_match_sort_and_direction() {
         let k = keys("created_at", Direction::Desc);
         let c = encode("updated_at", Direction::Desc, Some("1"), "1").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::SortMismatch { .. }));
+        assert!(matches!(
+            fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
+            CursorFault::SortMismatch { .. }
+        ));
         let c = encode("created_at", Direction::Asc, Some("1"), "1").unwrap();
         assert_eq!(
             fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
-            CursorFault::DirectionMismatch { cursor: "asc", request: "desc" }
+            CursorFault::DirectionMismatch {
+                cursor: "asc",
+                request: "desc"
+            }
         );
     }
 
     #[test]
     fn values_are_parsed_for_the_column_types() {
         let k = keys("created_at", Direction::Desc);
-        let c = encode("created_at", Direction::Desc, Some("1706778000000000"), "42").unwrap();
+        let c = encode(
+            "created_at",
+            Direction::Desc,
+            Some("1706778000000000"),
+            "42",
+        )
+        .unwrap();
         assert_eq!(
             start(Some(&c), &k, &[CREATED, ID], SINGLE),
-            Ok(Some(vec![Some(Typed::Timestamp(1_706_778_000_000_000 - 946_684_800_000_000)), Some(Typed::Int8(42))]))
+            Ok(Some(vec![
+                Some(Typed::Timestamp(
+                    1_706_778_000_000_000 - 946_684_800_000_000
+                )),
+                Some(Typed::Int8(42))
+            ]))
         );
-        let c = encode("created_at", Direction::Desc, Some("1000000000000000000"), "42").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::BadValue { field: "value", .. }));
+        let c = encode(
+            "created_at",
+            Direction::Desc,
+            Some("1000000000000000000"),
+            "42",
+        )
+        .unwrap();
+        assert!(matches!(
+            fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
+            CursorFault::BadValue { field: "value", .. }
+        ));
         let c = encode("created_at", Direction::Desc, Some("1"), "x").unwrap();
-        assert!(matches!(fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)), CursorFault::BadValue { field: "id", .. }));
+        assert!(matches!(
+            fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
+            CursorFault::BadValue { field: "id", .. }
+        ));
     }
 
     #[test]
     fn null_values() {
         let k = keys("priority", Direction::Asc);
         let c = encode("priority", Direction::Asc, None, "7").unwrap();
-        assert_eq!(start(Some(&c), &k, &[PRIORITY, ID], SINGLE), Ok(Some(vec![None, Some(Typed::Int8(7))])));
+        assert_eq!(
+            start(Some(&c), &k, &[PRIORITY, ID], SINGLE),
+            Ok(Some(vec![None, Some(Typed::Int8(7))]))
+        );
         let k = keys("created_at", Direction::Asc);
         let c = encode("created_at", Direction::Asc, None, "7").unwrap();
         assert_eq!(
             fault(start(Some(&c), &k, &[CREATED, ID], SINGLE)),
-            CursorFault::NullForNotNull { column: "created_at".into() }
+            CursorFault::NullForNotNull {
+                column: "created_at".into()
+            }
         );
     }
 
@@ -301,41 +389,94 @@ mod tests {
     fn sorting_by_the_key() {
         let k = keys("id", Direction::Asc);
         let c = encode("id", Direction::Asc, Some("5"), "5").unwrap();
-        assert_eq!(start(Some(&c), &k, &[ID], SINGLE), Ok(Some(vec![Some(Typed::Int8(5))])));
+        assert_eq!(
+            start(Some(&c), &k, &[ID], SINGLE),
+            Ok(Some(vec![Some(Typed::Int8(5))]))
+        );
         let c = encode("id", Direction::Asc, Some("5"), "6").unwrap();
-        assert_eq!(fault(start(Some(&c), &k, &[ID], SINGLE)), CursorFault::ValueIsNotId);
-        assert_eq!(mint(&k, vec![Some("5".into())], SINGLE).unwrap(), encode("id", Direction::Asc, Some("5"), "5").unwrap());
+        assert_eq!(
+            fault(start(Some(&c), &k, &[ID], SINGLE)),
+            CursorFault::ValueIsNotId
+        );
+        assert_eq!(
+            mint(&k, vec![Some("5".into())], SINGLE).unwrap(),
+            encode("id", Direction::Asc, Some("5"), "5").unwrap()
+        );
     }
 
     #[test]
     fn oversized_single_column_rows_get_an_extension_cursor() {
         let k = keys("name", Direction::Asc);
-        let name = KeyColumn { name: "name", wire: WireType::Text, not_null: true };
+        let name = KeyColumn {
+            name: "name",
+            wire: WireType::Text,
+            not_null: true,
+        };
         let listing = listing_digest("public", "t", &k, &[], "");
-        let d = Digests { required: None, listing: &listing };
+        let d = Digests {
+            required: None,
+            listing: &listing,
+        };
         // 300 '<' escape to 1800 bytes: over the reference 1024, under the extension cap.
         let big = "<".repeat(300);
         let c = mint(&k, vec![Some(big.clone()), Some("7".into())], d).unwrap();
         assert!(c.len() > 1024);
-        assert_eq!(start(Some(&c), &k, &[name, ID], d).unwrap().unwrap()[0], Some(Typed::Text(big)));
+        assert_eq!(
+            start(Some(&c), &k, &[name, ID], d).unwrap().unwrap()[0],
+            Some(Typed::Text(big))
+        );
         // Small rows keep the reference bytes; an extension cursor of another listing is refused.
-        assert_eq!(mint(&k, vec![Some("a".into()), Some("7".into())], d).unwrap(), encode("name", Direction::Asc, Some("a"), "7").unwrap());
+        assert_eq!(
+            mint(&k, vec![Some("a".into()), Some("7".into())], d).unwrap(),
+            encode("name", Direction::Asc, Some("a"), "7").unwrap()
+        );
         let other = listing_digest("public", "u", &k, &[], "");
-        assert_eq!(fault(start(Some(&c), &k, &[name, ID], Digests { required: None, listing: &other })), CursorFault::ListingMismatch);
+        assert_eq!(
+            fault(start(
+                Some(&c),
+                &k,
+                &[name, ID],
+                Digests {
+                    required: None,
+                    listing: &other
+                }
+            )),
+            CursorFault::ListingMismatch
+        );
         // Far beyond the extension cap: refused with the extension limit.
         let huge = "<".repeat(12_000);
-        assert!(matches!(mint(&k, vec![Some(huge), Some("7".into())], d), Err(KeysetError::CannotEncode(CursorFault::ExtendedTooLong { .. }))));
+        assert!(matches!(
+            mint(&k, vec![Some(huge), Some("7".into())], d),
+            Err(KeysetError::CannotEncode(
+                CursorFault::ExtendedTooLong { .. }
+            ))
+        ));
     }
 
     #[test]
     fn single_column_listings_have_no_digest() {
         let none: &[Condition] = &[];
-        assert_eq!(digest("public", "t", &keys("created_at", Direction::Desc), none, ""), None);
-        assert_eq!(digest("public", "t", &keys("id desc", Direction::Asc), none, ""), None);
+        assert_eq!(
+            digest(
+                "public",
+                "t",
+                &keys("created_at", Direction::Desc),
+                none,
+                ""
+            ),
+            None
+        );
+        assert_eq!(
+            digest("public", "t", &keys("id desc", Direction::Asc), none, ""),
+            None
+        );
         // A non-default NULL placement, a key in the other direction, two columns or a
         // filter go beyond the reference format.
         for spec in ["created_at nulls first", "created_at desc, id asc", "a, b"] {
-            assert!(digest("public", "t", &keys(spec, Direction::Asc), none, "").is_some(), "{spec}");
+            assert!(
+                digest("public", "t", &keys(spec, Direction::Asc), none, "").is_some(),
+                "{spec}"
+            );
         }
         let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
         assert!(digest("public", "t", &keys("created_at", Direction::Asc), &f, "").is_some());
@@ -350,20 +491,50 @@ mod tests {
         // Digests are stored in clients' cursors: the function and its input text are fixed.
         assert_eq!(fnv1a64(&["a"]), 0x089b_e207_b544_f1e4);
         assert_eq!(d.as_deref(), Some(DIGEST_PRIORITY_CREATED_AT));
-        let c = mint(&k, vec![None, Some("1706778000000000".into()), Some("9".into())], dg(d.as_deref())).unwrap();
-        let s = start(Some(&c), &k, &cols, dg(d.as_deref())).unwrap().unwrap();
+        let c = mint(
+            &k,
+            vec![None, Some("1706778000000000".into()), Some("9".into())],
+            dg(d.as_deref()),
+        )
+        .unwrap();
+        let s = start(Some(&c), &k, &cols, dg(d.as_deref()))
+            .unwrap()
+            .unwrap();
         assert_eq!(s[0], None);
         assert_eq!(s[2], Some(Typed::Int8(9)));
         // Another table, sort or filter: another digest.
         let other = digest("public", "u", &k, &[], "");
         assert_ne!(other, d);
-        assert_eq!(fault(start(Some(&c), &k, &cols, dg(other.as_deref()))), CursorFault::ListingMismatch);
+        assert_eq!(
+            fault(start(Some(&c), &k, &cols, dg(other.as_deref()))),
+            CursorFault::ListingMismatch
+        );
         let f = crate::filter::parse(r#"{"a": 1}"#).unwrap();
         assert_ne!(digest("public", "t", &k, &f, ""), d);
-        assert_ne!(digest("public", "t", &keys("priority desc nulls first, created_at", Direction::Asc), &[], ""), d);
+        assert_ne!(
+            digest(
+                "public",
+                "t",
+                &keys("priority desc nulls first, created_at", Direction::Asc),
+                &[],
+                ""
+            ),
+            d
+        );
         // A single-column cursor offered to a digest listing, and the reverse.
         let single = encode("priority", Direction::Desc, None, "9").unwrap();
-        assert_eq!(fault(start(Some(&single), &k, &cols, dg(d.as_deref()))), CursorFault::ListingMismatch);
-        assert_eq!(fault(start(Some(&c), &keys("priority desc", Direction::Asc), &[PRIORITY, ID], SINGLE)), CursorFault::ListingMismatch);
+        assert_eq!(
+            fault(start(Some(&single), &k, &cols, dg(d.as_deref()))),
+            CursorFault::ListingMismatch
+        );
+        assert_eq!(
+            fault(start(
+                Some(&c),
+                &keys("priority desc", Direction::Asc),
+                &[PRIORITY, ID],
+                SINGLE
+            )),
+            CursorFault::ListingMismatch
+        );
     }
 }

@@ -191,12 +191,19 @@ impl Ranges<'_> {
         while j + 1 < m && self.keys[j + 1].0 == dir && !self.keys[j + 1].2 {
             j += 1;
         }
-        let run = |cols: &[String]| if cols.len() == 1 { cols[0].clone() } else { format!("({})", cols.join(", ")) };
+        let run = |cols: &[String]| {
+            if cols.len() == 1 {
+                cols[0].clone()
+            } else {
+                format!("({})", cols.join(", "))
+            }
+        };
         let values: Vec<String> = (i..=j).map(|k| self.param(k)).collect();
         let last_run = j + 1 == m;
         if !last_run {
             for mut b in self.after(j + 1, inclusive) {
-                let equal = (i..=j).map(|k| format!("{} OPERATOR(pg_catalog.=) {}", self.cols[k], self.param(k)));
+                let equal = (i..=j)
+                    .map(|k| format!("{} OPERATOR(pg_catalog.=) {}", self.cols[k], self.param(k)));
                 b.splice(0..0, equal);
                 out.push(b);
             }
@@ -216,13 +223,20 @@ impl Ranges<'_> {
 
 impl PageShape<'_> {
     fn col(&self, i: usize) -> String {
-        format!("{}.{}", quote_ident(self.row_alias), quote_ident(&self.keys[i].sort.column))
+        format!(
+            "{}.{}",
+            quote_ident(self.row_alias),
+            quote_ident(&self.keys[i].sort.column)
+        )
     }
 
     /// `$n` of each key's cursor value (None: NULL, no parameter), numbered from 1.
     fn cursor_params(&self) -> Vec<Option<usize>> {
         let mut n = 0;
-        let nulls = self.cursor_nulls.clone().unwrap_or_else(|| vec![true; self.keys.len()]);
+        let nulls = self
+            .cursor_nulls
+            .clone()
+            .unwrap_or_else(|| vec![true; self.keys.len()]);
         nulls
             .iter()
             .map(|&is_null| {
@@ -236,8 +250,17 @@ impl PageShape<'_> {
 
     /// The parameters in `$n` order: the cursor's non-NULL values, then the filter's values.
     fn params(&self) -> Vec<Param> {
-        let cursor = self.cursor_params().into_iter().enumerate().filter_map(|(i, p)| p.map(|_| Param::Cursor(i)));
-        let filter = self.filter.iter().enumerate().filter(|(_, c)| c.op.takes_value()).map(|(i, _)| Param::Filter(i));
+        let cursor = self
+            .cursor_params()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.map(|_| Param::Cursor(i)));
+        let filter = self
+            .filter
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.op.takes_value())
+            .map(|(i, _)| Param::Filter(i));
         cursor.chain(filter).collect()
     }
 
@@ -267,7 +290,13 @@ impl PageShape<'_> {
     fn fetch_order(&self, backward: bool) -> Vec<SortKey> {
         self.keys
             .iter()
-            .map(|k| if backward { k.sort.reversed() } else { k.sort.clone() })
+            .map(|k| {
+                if backward {
+                    k.sort.reversed()
+                } else {
+                    k.sort.clone()
+                }
+            })
             .collect()
     }
 
@@ -284,7 +313,12 @@ impl PageShape<'_> {
     }
 
     /// Branch WHERE clauses (conjunct lists) for the rows after the cursor in `order`.
-    fn branches(&self, order: &[SortKey], params: &[Option<usize>], inclusive: bool) -> Vec<Vec<String>> {
+    fn branches(
+        &self,
+        order: &[SortKey],
+        params: &[Option<usize>],
+        inclusive: bool,
+    ) -> Vec<Vec<String>> {
         let ranges = Ranges {
             cols: (0..self.keys.len()).map(|i| self.col(i)).collect(),
             keys: order
@@ -299,7 +333,12 @@ impl PageShape<'_> {
 
     fn relation_sql(&self) -> String {
         let only = if self.only { "ONLY " } else { "" };
-        format!("{only}{}.{} {}", quote_ident(self.schema), quote_ident(self.relation), quote_ident(self.row_alias))
+        format!(
+            "{only}{}.{} {}",
+            quote_ident(self.schema),
+            quote_ident(self.relation),
+            quote_ident(self.row_alias)
+        )
     }
 
     /// ` WHERE a AND b` for a branch's conjuncts and the filter (empty when there are none).
@@ -331,7 +370,10 @@ impl PageShape<'_> {
         let probes: Vec<String> = other
             .iter()
             .map(|b| {
-                format!("(SELECT 1 FROM {rel}{} ORDER BY {order} LIMIT 1) IS NOT NULL", Self::where_sql(b, filter))
+                format!(
+                    "(SELECT 1 FROM {rel}{} ORDER BY {order} LIMIT 1) IS NOT NULL",
+                    Self::where_sql(b, filter)
+                )
             })
             .collect();
         format!("({})", probes.join(" OR "))
@@ -358,7 +400,13 @@ impl PageShape<'_> {
             Output::Info => {}
         }
         for i in 0..m {
-            let _ = write!(select, "{}{} AS k{}", if i > 0 { ", " } else { "" }, self.col(i), i + 1);
+            let _ = write!(
+                select,
+                "{}{} AS k{}",
+                if i > 0 { ", " } else { "" },
+                self.col(i),
+                i + 1
+            );
         }
         let _ = write!(select, " FROM {rel}");
         let fetch_order = Self::order_sql(&order, |i| self.col(i));
@@ -368,7 +416,12 @@ impl PageShape<'_> {
         };
         let selects: Vec<String> = branches
             .iter()
-            .map(|b| format!("{select}{} ORDER BY {fetch_order} LIMIT {fetch}", Self::where_sql(b, &filter)))
+            .map(|b| {
+                format!(
+                    "{select}{} ORDER BY {fetch_order} LIMIT {fetch}",
+                    Self::where_sql(b, &filter)
+                )
+            })
             .collect();
         // The rows in fetch order, at most page_size + 1. Several branches are merged under
         // their own ORDER BY (each branch is an index range already in that order, so the
@@ -380,7 +433,11 @@ impl PageShape<'_> {
             1 => selects.concat(),
             _ => {
                 let union: Vec<String> = selects.iter().map(|s| format!("({s})")).collect();
-                let payload = if self.output == Output::Info { "" } else { "u.t, " };
+                let payload = if self.output == Output::Info {
+                    ""
+                } else {
+                    "u.t, "
+                };
                 let keys: Vec<String> = (1..=m).map(|i| format!("u.k{i}")).collect();
                 format!(
                     "SELECT {payload}{} FROM ({}) u ORDER BY {} LIMIT {fetch}",
@@ -391,7 +448,11 @@ impl PageShape<'_> {
             }
         };
         let display: Vec<SortKey> = self.keys.iter().map(|k| k.sort.clone()).collect();
-        let payload = if self.output == Output::Info { "" } else { "q.t, " };
+        let payload = if self.output == Output::Info {
+            ""
+        } else {
+            "q.t, "
+        };
         let keys: Vec<String> = (1..=m).map(|i| format!("q.k{i}")).collect();
         let probe = self.probe(&params, &filter);
         // Display order at the top: a promise, where the source's own order is only how the
@@ -405,7 +466,10 @@ impl PageShape<'_> {
         let probe_sql = format!("SELECT {probe}");
         let bytes = sql.len() + probe_sql.len();
         if bytes > MAX_QUERY_BYTES {
-            return Err(KeysetError::QueryTooLarge { bytes, max: MAX_QUERY_BYTES });
+            return Err(KeysetError::QueryTooLarge {
+                bytes,
+                max: MAX_QUERY_BYTES,
+            });
         }
         let first_key = if self.output == Output::Info { 1 } else { 2 };
         Ok(PageQuery {
@@ -468,7 +532,11 @@ pub fn assemble(fetched: usize, page_size: usize, backward: bool, probe: bool) -
         (true, false) => 0..page_size,
         (true, true) => fetched - page_size..fetched,
     };
-    let (has_more, has_previous) = if backward { (probe, extra) } else { (extra, probe) };
+    let (has_more, has_previous) = if backward {
+        (probe, extra)
+    } else {
+        (extra, probe)
+    };
     let last = rows.end.checked_sub(1).filter(|&l| l >= rows.start);
     let first = (!rows.is_empty()).then_some(rows.start);
     Assembly {
@@ -486,13 +554,25 @@ mod tests {
     use crate::sort_spec::{parse, resolve};
     use Direction::{Asc, Desc};
 
-    fn shape<'a>(keys: &'a [SortKey], nullable: &[&str], nulls: Option<Vec<bool>>, backward: bool, output: Output) -> PageShape<'a> {
+    fn shape<'a>(
+        keys: &'a [SortKey],
+        nullable: &[&str],
+        nulls: Option<Vec<bool>>,
+        backward: bool,
+        output: Output,
+    ) -> PageShape<'a> {
         PageShape {
             schema: "public",
             relation: "assets",
             only: true,
             row_alias: "r",
-            keys: keys.iter().map(|k| Key { sort: k, nullable: nullable.contains(&k.column.as_str()) }).collect(),
+            keys: keys
+                .iter()
+                .map(|k| Key {
+                    sort: k,
+                    nullable: nullable.contains(&k.column.as_str()),
+                })
+                .collect(),
             cursor_nulls: nulls,
             backward,
             filter: &[],
@@ -502,22 +582,41 @@ mod tests {
     }
 
     /// The SQL for a sort spec over columns `nullable` (the key `id` is NOT NULL).
-    fn sql(spec: &str, nullable: &[&str], nulls: Option<Vec<bool>>, backward: bool, output: Output) -> String {
+    fn sql(
+        spec: &str,
+        nullable: &[&str],
+        nulls: Option<Vec<bool>>,
+        backward: bool,
+        output: Output,
+    ) -> String {
         let keys = resolve(&parse(spec).unwrap(), Asc, "id");
-        shape(&keys, nullable, nulls, backward, output).query().unwrap().sql
+        shape(&keys, nullable, nulls, backward, output)
+            .query()
+            .unwrap()
+            .sql
     }
 
     /// The WHERE clauses of the fetching branches (the probe's come after " AS probe").
     fn wheres(sql: &str) -> Vec<String> {
         let fetch = sql.split(" AS probe").nth(1).unwrap_or("");
-        fetch.split(" WHERE ").skip(1).map(|w| w.split(" ORDER BY ").next().unwrap_or("").to_string()).collect()
+        fetch
+            .split(" WHERE ")
+            .skip(1)
+            .map(|w| w.split(" ORDER BY ").next().unwrap_or("").to_string())
+            .collect()
     }
 
     #[test]
     fn identifiers_are_always_quoted() {
         assert_eq!(quote_ident("a"), "\"a\"");
         assert_eq!(quote_ident("we\"ird; drop"), "\"we\"\"ird; drop\"");
-        let s = sql("\"x\"\"); drop table t; --\"", &[], Some(vec![false, false]), false, Output::Rows);
+        let s = sql(
+            "\"x\"\"); drop table t; --\"",
+            &[],
+            Some(vec![false, false]),
+            false,
+            Output::Rows,
+        );
         assert!(s.contains("\"r\".\"x\"\"); drop table t; --\""), "{s}");
     }
 
@@ -545,7 +644,13 @@ mod tests {
 
     #[test]
     fn mixed_directions_split_into_index_ranges_merged_in_page_order() {
-        let s = sql("category desc, created_at", &[], Some(vec![false; 3]), false, Output::Rows);
+        let s = sql(
+            "category desc, created_at",
+            &[],
+            Some(vec![false; 3]),
+            false,
+            Output::Rows,
+        );
         assert_eq!(
             wheres(&s),
             [
@@ -560,29 +665,82 @@ mod tests {
     #[test]
     fn nullable_columns_split_into_value_range_and_null_block() {
         // ASC NULLS LAST after a value: the rest of the values, then the NULL block.
-        let w = wheres(&sql("p", &["p"], Some(vec![false, false]), false, Output::Rows));
+        let w = wheres(&sql(
+            "p",
+            &["p"],
+            Some(vec![false, false]),
+            false,
+            Output::Rows,
+        ));
         assert_eq!(w.len(), 2);
         assert!(w[0].starts_with("(\"r\".\"p\", \"r\".\"id\") OPERATOR(pg_catalog.>) ($1, $2"));
         assert_eq!(w[1], "\"r\".\"p\" IS NULL");
         // Inside the NULL block: its rest only (ASC NULLS LAST) ...
-        let w = wheres(&sql("p", &["p"], Some(vec![true, false]), false, Output::Rows));
-        assert_eq!(w, ["\"r\".\"p\" IS NULL AND \"r\".\"id\" OPERATOR(pg_catalog.>) $1"]);
+        let w = wheres(&sql(
+            "p",
+            &["p"],
+            Some(vec![true, false]),
+            false,
+            Output::Rows,
+        ));
+        assert_eq!(
+            w,
+            ["\"r\".\"p\" IS NULL AND \"r\".\"id\" OPERATOR(pg_catalog.>) $1"]
+        );
         // ... and then every value (NULLS FIRST).
-        let w = wheres(&sql("p nulls first", &["p"], Some(vec![true, false]), false, Output::Rows));
+        let w = wheres(&sql(
+            "p nulls first",
+            &["p"],
+            Some(vec![true, false]),
+            false,
+            Output::Rows,
+        ));
         assert_eq!(w.len(), 2);
         assert_eq!(w[1], "\"r\".\"p\" IS NOT NULL");
         // DESC NULLS LAST after a value: values, then NULLs; DESC NULLS FIRST: values only.
-        assert_eq!(wheres(&sql("p desc nulls last", &["p"], Some(vec![false, false]), false, Output::Rows)).len(), 2);
-        assert_eq!(wheres(&sql("p desc", &["p"], Some(vec![false, false]), false, Output::Rows)).len(), 1);
+        assert_eq!(
+            wheres(&sql(
+                "p desc nulls last",
+                &["p"],
+                Some(vec![false, false]),
+                false,
+                Output::Rows
+            ))
+            .len(),
+            2
+        );
+        assert_eq!(
+            wheres(&sql(
+                "p desc",
+                &["p"],
+                Some(vec![false, false]),
+                false,
+                Output::Rows
+            ))
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn backward_pages_fetch_reversed_and_resort() {
-        let s = sql("created_at", &[], Some(vec![false, false]), true, Output::Json);
-        assert!(s.starts_with("SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM"), "{s}");
+        let s = sql(
+            "created_at",
+            &[],
+            Some(vec![false, false]),
+            true,
+            Output::Json,
+        );
+        assert!(
+            s.starts_with("SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM"),
+            "{s}"
+        );
         assert!(s.contains("SELECT pg_catalog.to_jsonb(\"r\") AS t,"), "{s}");
         assert!(s.contains("OPERATOR(pg_catalog.<) ($1, $2) ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q"), "{s}");
-        assert!(s.ends_with(") q ORDER BY q.k1 ASC NULLS LAST, q.k2 ASC NULLS LAST"), "{s}");
+        assert!(
+            s.ends_with(") q ORDER BY q.k1 ASC NULLS LAST, q.k2 ASC NULLS LAST"),
+            "{s}"
+        );
         // The probe looks forward, cursor row included, nearest row first.
         assert!(s.contains("(SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
             ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL"), "{s}");
@@ -591,8 +749,14 @@ mod tests {
     #[test]
     fn first_pages_have_no_probe_and_no_parameters() {
         let keys = resolve(&parse("p, q desc").unwrap(), Asc, "id");
-        let q = shape(&keys, &["p"], None, false, Output::Json).query().unwrap();
-        assert!(!q.sql.contains("WHERE") && !q.sql.contains('$') && !q.sql.contains("LIMIT 1)"), "{}", q.sql);
+        let q = shape(&keys, &["p"], None, false, Output::Json)
+            .query()
+            .unwrap();
+        assert!(
+            !q.sql.contains("WHERE") && !q.sql.contains('$') && !q.sql.contains("LIMIT 1)"),
+            "{}",
+            q.sql
+        );
         assert!(q.sql.contains(", false AS probe FROM"));
         assert_eq!(q.probe_sql, "SELECT false");
         assert!(q.params.is_empty());
@@ -603,24 +767,53 @@ mod tests {
         let keys = resolve(&parse("a").unwrap(), Asc, "id");
         let c = || Some(vec![false, false]);
         let json = shape(&keys, &[], c(), false, Output::Json).query().unwrap();
-        assert_eq!(json.layout, Layout { payload: Some(1), first_key: 2, keys: 2, probe: 4 });
+        assert_eq!(
+            json.layout,
+            Layout {
+                payload: Some(1),
+                first_key: 2,
+                keys: 2,
+                probe: 4
+            }
+        );
         assert!(json.sql.contains(" LIMIT 21) q"));
         let info = shape(&keys, &[], c(), false, Output::Info).query().unwrap();
-        assert_eq!(info.layout, Layout { payload: None, first_key: 1, keys: 2, probe: 3 });
-        assert!(!info.sql.contains("AS t") && !info.sql.contains("to_jsonb"), "{}", info.sql);
+        assert_eq!(
+            info.layout,
+            Layout {
+                payload: None,
+                first_key: 1,
+                keys: 2,
+                probe: 3
+            }
+        );
+        assert!(
+            !info.sql.contains("AS t") && !info.sql.contains("to_jsonb"),
+            "{}",
+            info.sql
+        );
         assert_eq!(json.params, [Param::Cursor(0), Param::Cursor(1)]);
     }
 
     #[test]
     fn filters_are_conjuncts_with_parameters_after_the_cursors() {
         let keys = resolve(&parse("a").unwrap(), Desc, "id");
-        let filter = crate::filter::parse(r#"{"status": "x", "tags": {"@>": ["a"]}, "gone": null, "n": {"in": [1, 2]}}"#).unwrap();
+        let filter = crate::filter::parse(
+            r#"{"status": "x", "tags": {"@>": ["a"]}, "gone": null, "n": {"in": [1, 2]}}"#,
+        )
+        .unwrap();
         let shape = PageShape {
             schema: "s",
             relation: "t",
             only: false,
             row_alias: "r",
-            keys: keys.iter().map(|k| Key { sort: k, nullable: true }).collect(),
+            keys: keys
+                .iter()
+                .map(|k| Key {
+                    sort: k,
+                    nullable: true,
+                })
+                .collect(),
             cursor_nulls: Some(vec![true, false]),
             backward: false,
             filter: &filter,
@@ -629,7 +822,15 @@ mod tests {
         };
         let q = shape.query().unwrap();
         // gone IS NULL, n = ANY, status =, tags @>: the cursor's one non-NULL value, then three.
-        assert_eq!(q.params, [Param::Cursor(1), Param::Filter(1), Param::Filter(2), Param::Filter(3)]);
+        assert_eq!(
+            q.params,
+            [
+                Param::Cursor(1),
+                Param::Filter(1),
+                Param::Filter(2),
+                Param::Filter(3)
+            ]
+        );
         for part in [
             "\"r\".\"gone\" IS NULL",
             "\"r\".\"n\" OPERATOR(pg_catalog.=) ANY ($2)",
@@ -638,31 +839,78 @@ mod tests {
         ] {
             assert!(q.sql.contains(part), "{part} in {}", q.sql);
         }
-        assert!(q.sql.contains("FROM \"s\".\"t\" \"r\"") && !q.sql.contains("ONLY"), "{}", q.sql);
+        assert!(
+            q.sql.contains("FROM \"s\".\"t\" \"r\"") && !q.sql.contains("ONLY"),
+            "{}",
+            q.sql
+        );
     }
 
     #[test]
     fn assembling_pages() {
         // Forward: the extra row is the last; the probe speaks for the rows before.
         let a = assemble(21, 20, false, true);
-        assert_eq!((a.rows.clone(), a.has_more, a.has_previous, a.next_cursor_row, a.prev_cursor_row), (0..20, true, true, Some(19), Some(0)));
+        assert_eq!(
+            (
+                a.rows.clone(),
+                a.has_more,
+                a.has_previous,
+                a.next_cursor_row,
+                a.prev_cursor_row
+            ),
+            (0..20, true, true, Some(19), Some(0))
+        );
         let a = assemble(20, 20, false, false);
-        assert_eq!((a.rows.clone(), a.has_more, a.next_cursor_row, a.prev_cursor_row), (0..20, false, None, None));
+        assert_eq!(
+            (
+                a.rows.clone(),
+                a.has_more,
+                a.next_cursor_row,
+                a.prev_cursor_row
+            ),
+            (0..20, false, None, None)
+        );
         // Backward: the extra row is the first.
         let a = assemble(21, 20, true, true);
-        assert_eq!((a.rows.clone(), a.has_more, a.has_previous, a.next_cursor_row, a.prev_cursor_row), (1..21, true, true, Some(20), Some(1)));
+        assert_eq!(
+            (
+                a.rows.clone(),
+                a.has_more,
+                a.has_previous,
+                a.next_cursor_row,
+                a.prev_cursor_row
+            ),
+            (1..21, true, true, Some(20), Some(1))
+        );
         // An empty page has flags but no cursors.
         let a = assemble(0, 20, false, true);
-        assert_eq!((a.rows.clone(), a.has_previous, a.prev_cursor_row), (0..0, true, None));
+        assert_eq!(
+            (a.rows.clone(), a.has_previous, a.prev_cursor_row),
+            (0..0, true, None)
+        );
         let a = assemble(0, 20, true, true);
         assert_eq!((a.has_more, a.next_cursor_row), (true, None));
         let a = assemble(2, 1, true, false);
-        assert_eq!((a.rows.clone(), a.prev_cursor_row, a.next_cursor_row), (1..2, Some(1), None));
+        assert_eq!(
+            (a.rows.clone(), a.prev_cursor_row, a.next_cursor_row),
+            (1..2, Some(1), None)
+        );
         // Shrinking at the far end when its cursor cannot be encoded.
         let s = assemble(5, 5, false, false).shrink_far(false).unwrap();
-        assert_eq!((s.rows.clone(), s.has_more, s.next_cursor_row), (0..4, true, Some(3)));
+        assert_eq!(
+            (s.rows.clone(), s.has_more, s.next_cursor_row),
+            (0..4, true, Some(3))
+        );
         let s = assemble(6, 5, true, false).shrink_far(true).unwrap();
-        assert_eq!((s.rows.clone(), s.has_previous, s.prev_cursor_row, s.next_cursor_row), (2..6, true, Some(2), None));
+        assert_eq!(
+            (
+                s.rows.clone(),
+                s.has_previous,
+                s.prev_cursor_row,
+                s.next_cursor_row
+            ),
+            (2..6, true, Some(2), None)
+        );
         assert_eq!(assemble(1, 5, false, true).shrink_far(false), None);
     }
 
@@ -674,7 +922,9 @@ mod tests {
         let b = sql.as_bytes();
         let mut i = 0;
         let mut word_start: Option<usize> = None;
-        const KEYWORDS_BEFORE_PAREN: [&str; 8] = ["SELECT", "FROM", "WHERE", "AND", "OR", "ALL", "ANY", "OPERATOR"];
+        const KEYWORDS_BEFORE_PAREN: [&str; 8] = [
+            "SELECT", "FROM", "WHERE", "AND", "OR", "ALL", "ANY", "OPERATOR",
+        ];
         while i < b.len() {
             let c = b[i];
             if c == b'"' {
@@ -705,7 +955,10 @@ mod tests {
             if let Some(start) = word_start.take() {
                 let word = &sql[start..i];
                 let next = sql[i..].trim_start();
-                if next.starts_with('(') && !word.starts_with("pg_catalog.") && !KEYWORDS_BEFORE_PAREN.contains(&word) {
+                if next.starts_with('(')
+                    && !word.starts_with("pg_catalog.")
+                    && !KEYWORDS_BEFORE_PAREN.contains(&word)
+                {
                     return Some(format!("unqualified call {word}( at byte {start}"));
                 }
             }
@@ -720,7 +973,10 @@ mod tests {
                 let before = &sql[..i];
                 let ok = before.ends_with("OPERATOR(pg_catalog.");
                 if !ok {
-                    return Some(format!("an unqualified operator {:?} at byte {i}", &sql[i..(i + 2).min(sql.len())]));
+                    return Some(format!(
+                        "an unqualified operator {:?} at byte {i}",
+                        &sql[i..(i + 2).min(sql.len())]
+                    ));
                 }
                 while i < b.len() && b"+-*/<>=~!@#%^&|`?".contains(&b[i]) {
                     i += 1;
@@ -749,7 +1005,15 @@ mod tests {
             r#"{"s": "x", "t": {"@>": ["a"]}, "g": null, "n": {"in": [1, 2], "<>": 3, "<": 9, "<=": 8, ">": 0, ">=": 1}, "h": {"is not": null}}"#,
         )
         .unwrap();
-        let specs = ["a", "id", "a desc", "a, b desc", "a nulls first, b desc nulls last, c", "a desc, b, c desc nulls last", "a, id desc"];
+        let specs = [
+            "a",
+            "id",
+            "a desc",
+            "a, b desc",
+            "a nulls first, b desc nulls last, c",
+            "a desc, b, c desc nulls last",
+            "a, id desc",
+        ];
         for spec in specs {
             for dir in [Asc, Desc] {
                 let keys = resolve(&parse(spec).unwrap(), dir, "id");
@@ -768,9 +1032,19 @@ mod tests {
                                             keys: keys
                                                 .iter()
                                                 .enumerate()
-                                                .map(|(i, k)| Key { sort: k, nullable: i + 1 < m && nullable_mask & (1 << i) != 0 })
+                                                .map(|(i, k)| Key {
+                                                    sort: k,
+                                                    nullable: i + 1 < m
+                                                        && nullable_mask & (1 << i) != 0,
+                                                })
                                                 .collect(),
-                                            cursor_nulls: cursor.then(|| (0..m).map(|i| i + 1 < m && nulls_mask & (1 << i) != 0).collect()),
+                                            cursor_nulls: cursor.then(|| {
+                                                (0..m)
+                                                    .map(|i| {
+                                                        i + 1 < m && nulls_mask & (1 << i) != 0
+                                                    })
+                                                    .collect()
+                                            }),
                                             backward,
                                             filter: f,
                                             page_size: 7,
@@ -778,7 +1052,10 @@ mod tests {
                                         };
                                         if let Some(n) = &shape.cursor_nulls {
                                             // A NULL cursor value only for a nullable column.
-                                            if n.iter().zip(&shape.keys).any(|(null, k)| *null && !k.nullable) {
+                                            if n.iter()
+                                                .zip(&shape.keys)
+                                                .any(|(null, k)| *null && !k.nullable)
+                                            {
                                                 continue;
                                             }
                                         }
@@ -834,12 +1111,22 @@ mod tests {
     /// The page query of `columns` nullable sort columns with 63-byte names in alternating
     /// directions and a filter of `conditions` conditions on them, with a cursor with no NULL.
     fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> {
-        let names: Vec<String> = (0..=columns).map(|i| format!("n{i:02}{}", "n".repeat(60))).collect();
-        let spec: Vec<String> =
-            names[..columns].iter().enumerate().map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" })).collect();
+        let names: Vec<String> = (0..=columns)
+            .map(|i| format!("n{i:02}{}", "n".repeat(60)))
+            .collect();
+        let spec: Vec<String> = names[..columns]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" }))
+            .collect();
         let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, &names[columns]);
         let conds: Vec<String> = (0..conditions.div_ceil(2))
-            .map(|i| format!("\"{}\": {{\">\": 1, \"<\": 9}}", format!("f{i:02}{}", "n".repeat(60))))
+            .map(|i| {
+                format!(
+                    "\"{}\": {{\">\": 1, \"<\": 9}}",
+                    format!("f{i:02}{}", "n".repeat(60))
+                )
+            })
             .collect();
         let filter = crate::filter::parse(&format!("{{{}}}", conds.join(", "))).unwrap();
         let shape = PageShape {
@@ -847,7 +1134,14 @@ mod tests {
             relation: &names[1],
             only: true,
             row_alias: "keyset_row_1600",
-            keys: keys.iter().enumerate().map(|(i, k)| Key { sort: k, nullable: i < columns }).collect(),
+            keys: keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| Key {
+                    sort: k,
+                    nullable: i < columns,
+                })
+                .collect(),
             cursor_nulls: Some(vec![false; columns + 1]),
             backward: false,
             filter: &filter,
@@ -865,6 +1159,9 @@ mod tests {
         let sixteen = size(largest(16, 0).unwrap());
         let filtered = size(largest(4, 32).unwrap());
         eprintln!("16 nullable alternating columns: {sixteen} bytes; 4 columns and 32 conditions: {filtered} bytes");
-        assert!(matches!(largest(16, 32), Err(KeysetError::QueryTooLarge { .. })));
+        assert!(matches!(
+            largest(16, 32),
+            Err(KeysetError::QueryTooLarge { .. })
+        ));
     }
 }

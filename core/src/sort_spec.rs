@@ -34,7 +34,10 @@ pub fn check_name(name: &str) -> Result<(), KeysetError> {
         while !name.is_char_boundary(end) {
             end -= 1;
         }
-        return Err(KeysetError::NameTooLong { prefix: name[..end].replace('\0', "\\0"), bytes: name.len() });
+        return Err(KeysetError::NameTooLong {
+            prefix: name[..end].replace('\0', "\\0"),
+            bytes: name.len(),
+        });
     }
     Ok(())
 }
@@ -58,7 +61,11 @@ pub struct SortKey {
 
 impl SortKey {
     pub fn new(column: &str, direction: Direction) -> SortKey {
-        SortKey { column: column.to_string(), direction, nulls_first: direction == Direction::Desc }
+        SortKey {
+            column: column.to_string(),
+            direction,
+            nulls_first: direction == Direction::Desc,
+        }
     }
 
     /// Postgres' default NULL placement for the direction (what a plain index gives).
@@ -140,7 +147,9 @@ impl<'a> Lexer<'a> {
         self.skip_space();
         let start = self.pos;
         let rest = &self.spec[start..];
-        let Some(c) = rest.chars().next() else { return Ok((Token::End, start)) };
+        let Some(c) = rest.chars().next() else {
+            return Ok((Token::End, start));
+        };
         if c == ',' {
             self.pos += 1;
             return Ok((Token::Comma, start));
@@ -171,20 +180,32 @@ impl<'a> Lexer<'a> {
         let end = rest
             .char_indices()
             .find(|&(i, c)| {
-                !(c == '_' || c.is_ascii_alphabetic() || !c.is_ascii() || (i > 0 && (c.is_ascii_digit() || c == '$')))
+                !(c == '_'
+                    || c.is_ascii_alphabetic()
+                    || !c.is_ascii()
+                    || (i > 0 && (c.is_ascii_digit() || c == '$')))
             })
             .map_or(rest.len(), |(i, _)| i);
         if end == 0 {
             return Err(self.error(start, "expected a column name"));
         }
         self.pos = start + end;
-        Ok((Token::Ident { name: rest[..end].to_ascii_lowercase(), quoted: false }, start))
+        Ok((
+            Token::Ident {
+                name: rest[..end].to_ascii_lowercase(),
+                quoted: false,
+            },
+            start,
+        ))
     }
 }
 
 fn keyword(t: &Token) -> Option<&str> {
     match t {
-        Token::Ident { name, quoted: false } => Some(name.as_str()),
+        Token::Ident {
+            name,
+            quoted: false,
+        } => Some(name.as_str()),
         _ => None,
     }
 }
@@ -193,7 +214,10 @@ fn keyword(t: &Token) -> Option<&str> {
 /// token, or 42701 for a column listed twice.
 pub fn parse(spec: &str) -> Result<Vec<SortItem>, KeysetError> {
     if spec.len() > MAX_SORT_SPEC_BYTES {
-        return Err(KeysetError::SortSpecTooLong { bytes: spec.len(), max: MAX_SORT_SPEC_BYTES });
+        return Err(KeysetError::SortSpecTooLong {
+            bytes: spec.len(),
+            max: MAX_SORT_SPEC_BYTES,
+        });
     }
     let mut lx = Lexer { spec, pos: 0 };
     let mut items: Vec<SortItem> = Vec::new();
@@ -212,13 +236,23 @@ pub fn parse(spec: &str) -> Result<Vec<SortItem>, KeysetError> {
             return Err(KeysetError::DuplicateSortColumn { column });
         }
         if items.len() == MAX_SORT_COLUMNS {
-            return Err(KeysetError::TooManySortColumns { max: MAX_SORT_COLUMNS });
+            return Err(KeysetError::TooManySortColumns {
+                max: MAX_SORT_COLUMNS,
+            });
         }
-        let mut item = SortItem { column, direction: None, nulls_first: None };
+        let mut item = SortItem {
+            column,
+            direction: None,
+            nulls_first: None,
+        };
         let (mut token, mut at) = lx.next()?;
         match keyword(&token) {
             Some("asc") | Some("desc") => {
-                item.direction = Some(if keyword(&token) == Some("asc") { Direction::Asc } else { Direction::Desc });
+                item.direction = Some(if keyword(&token) == Some("asc") {
+                    Direction::Asc
+                } else {
+                    Direction::Desc
+                });
                 (token, at) = lx.next()?;
             }
             _ => {}
@@ -237,7 +271,10 @@ pub fn parse(spec: &str) -> Result<Vec<SortItem>, KeysetError> {
             Token::Comma => continue,
             Token::End => return Ok(items),
             Token::Ident { .. } => {
-                let reason = if items.last().is_some_and(|i| i.direction.is_some() || i.nulls_first.is_some()) {
+                let reason = if items
+                    .last()
+                    .is_some_and(|i| i.direction.is_some() || i.nulls_first.is_some())
+                {
                     "expected \",\" or the end of the sort specification"
                 } else {
                     "expected ASC, DESC, NULLS FIRST, NULLS LAST, \",\" or the end"
@@ -261,7 +298,11 @@ mod tests {
     }
 
     fn item(column: &str, direction: Option<Direction>, nulls_first: Option<bool>) -> SortItem {
-        SortItem { column: column.into(), direction, nulls_first }
+        SortItem {
+            column: column.into(),
+            direction,
+            nulls_first,
+        }
     }
 
     #[test]
@@ -292,7 +333,10 @@ mod tests {
                 item("Id", Some(Asc), Some(true)),
             ]
         );
-        assert_eq!(parse("a nulls first").unwrap(), vec![item("a", None, Some(true))]);
+        assert_eq!(
+            parse("a nulls first").unwrap(),
+            vec![item("a", None, Some(true))]
+        );
     }
 
     #[test]
@@ -317,31 +361,65 @@ mod tests {
     #[test]
     fn long_names_and_specs_are_refused() {
         assert!(parse(&"n".repeat(63)).is_ok());
-        assert!(matches!(parse(&"n".repeat(64)), Err(KeysetError::NameTooLong { bytes: 64, .. })));
-        assert!(matches!(parse(&format!("\"{}\"", "é".repeat(32))), Err(KeysetError::NameTooLong { .. })));
-        assert!(matches!(parse("\"a\0b\""), Err(KeysetError::NameTooLong { .. })));
-        assert!(matches!(parse(&" ".repeat(5000)), Err(KeysetError::SortSpecTooLong { bytes: 5000, .. })));
+        assert!(matches!(
+            parse(&"n".repeat(64)),
+            Err(KeysetError::NameTooLong { bytes: 64, .. })
+        ));
+        assert!(matches!(
+            parse(&format!("\"{}\"", "é".repeat(32))),
+            Err(KeysetError::NameTooLong { .. })
+        ));
+        assert!(matches!(
+            parse("\"a\0b\""),
+            Err(KeysetError::NameTooLong { .. })
+        ));
+        assert!(matches!(
+            parse(&" ".repeat(5000)),
+            Err(KeysetError::SortSpecTooLong { bytes: 5000, .. })
+        ));
     }
 
     #[test]
     fn duplicates_and_limits() {
-        assert_eq!(parse("a, b, A"), Err(KeysetError::DuplicateSortColumn { column: "a".into() }));
+        assert_eq!(
+            parse("a, b, A"),
+            Err(KeysetError::DuplicateSortColumn { column: "a".into() })
+        );
         let many: Vec<String> = (0..=MAX_SORT_COLUMNS).map(|i| format!("c{i}")).collect();
         assert!(parse(&many[..MAX_SORT_COLUMNS].join(",")).is_ok());
         assert_eq!(
             parse(&many.join(",")),
-            Err(KeysetError::TooManySortColumns { max: MAX_SORT_COLUMNS })
+            Err(KeysetError::TooManySortColumns {
+                max: MAX_SORT_COLUMNS
+            })
         );
     }
 
     #[test]
     fn resolving_directions_nulls_and_the_key() {
-        let keys = resolve(&parse("priority desc nulls last, created_at").unwrap(), Asc, "id");
-        let words: Vec<_> = keys.iter().map(|k| format!("{} {}", k.column, k.order_words())).collect();
-        assert_eq!(words, ["priority DESC NULLS LAST", "created_at ASC NULLS LAST", "id ASC NULLS LAST"]);
+        let keys = resolve(
+            &parse("priority desc nulls last, created_at").unwrap(),
+            Asc,
+            "id",
+        );
+        let words: Vec<_> = keys
+            .iter()
+            .map(|k| format!("{} {}", k.column, k.order_words()))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "priority DESC NULLS LAST",
+                "created_at ASC NULLS LAST",
+                "id ASC NULLS LAST"
+            ]
+        );
         // The direction argument fills in unmarked columns; the key follows the last column.
         let keys = resolve(&parse("a asc, b").unwrap(), Desc, "id");
-        assert_eq!(keys.iter().map(|k| k.direction).collect::<Vec<_>>(), [Asc, Desc, Desc]);
+        assert_eq!(
+            keys.iter().map(|k| k.direction).collect::<Vec<_>>(),
+            [Asc, Desc, Desc]
+        );
         let keys = resolve(&parse("created_at desc").unwrap(), Asc, "id");
         assert_eq!(keys[1], SortKey::new("id", Desc));
         // A listed key ends the ORDER BY.

@@ -4,7 +4,9 @@
 //! parameter. So a tampered value is a 22023 "invalid cursor" with a precise DETAIL, never a
 //! 22P02/22008 from a Postgres input function halfway through a query, and never a wrong page.
 
-use crate::wire_value::{self, MAX_UNIX_MICROS, MIN_UNIX_MICROS, PG_EPOCH_UNIX_MICROS, TIMESTAMP_RANGE};
+use crate::wire_value::{
+    self, MAX_UNIX_MICROS, MIN_UNIX_MICROS, PG_EPOCH_UNIX_MICROS, TIMESTAMP_RANGE,
+};
 
 /// The value types a cursor can carry (a domain counts as its base type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,6 +29,22 @@ pub enum WireType {
 }
 
 impl WireType {
+    /// Every type a cursor can carry.
+    pub const ALL: [WireType; 12] = [
+        WireType::Int2,
+        WireType::Int4,
+        WireType::Int8,
+        WireType::Float4,
+        WireType::Float8,
+        WireType::Numeric,
+        WireType::Bool,
+        WireType::Text,
+        WireType::Name,
+        WireType::Uuid,
+        WireType::Date,
+        WireType::Timestamp,
+    ];
+
     /// The SQL name of the type family, for messages.
     pub fn sql_name(self) -> &'static str {
         match self {
@@ -78,7 +96,11 @@ const MAX_NAME_BYTES: usize = 63;
 pub fn parse(ty: WireType, s: &str) -> Result<Typed, String> {
     let typed = parse_loose(ty, s)?;
     if format(&typed) != s {
-        return Err(format!("it is not written in the canonical form of a {} (\"{}\" would be)", ty.sql_name(), shorten(&format(&typed))));
+        return Err(format!(
+            "it is not written in the canonical form of a {} (\"{}\" would be)",
+            ty.sql_name(),
+            shorten(&format(&typed))
+        ));
     }
     Ok(typed)
 }
@@ -153,7 +175,8 @@ fn int<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err("an integer is written as decimal digits with an optional minus sign".into());
     }
-    s.parse().map_err(|_| "it is out of range for the column's integer type".into())
+    s.parse()
+        .map_err(|_| "it is out of range for the column's integer type".into())
 }
 
 fn float<T: std::str::FromStr>(s: &str) -> Result<T, String> {
@@ -164,7 +187,8 @@ fn float<T: std::str::FromStr>(s: &str) -> Result<T, String> {
         _ => {
             // Rust would also accept "inf", "nan" and "+1"; the wire spelling is stricter.
             let ok = !s.is_empty()
-                && s.bytes().all(|b| b.is_ascii_digit() || b"-.e+".contains(&b))
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || b"-.e+".contains(&b))
                 && s.bytes().any(|b| b.is_ascii_digit());
             if !ok {
                 return Err("not a decimal floating-point number".into());
@@ -172,7 +196,9 @@ fn float<T: std::str::FromStr>(s: &str) -> Result<T, String> {
             s
         }
     };
-    normalized.parse().map_err(|_| "not a decimal floating-point number".into())
+    normalized
+        .parse()
+        .map_err(|_| "not a decimal floating-point number".into())
 }
 
 /// numeric_out's text: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, `NaN`, `Infinity` or `-Infinity` (never
@@ -267,7 +293,11 @@ fn date(s: &str) -> Result<i32, String> {
         None => (s, false),
     };
     let mut parts = ymd.splitn(3, '-');
-    let (y, m, d) = (parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?, parts.next().ok_or_else(bad)?);
+    let (y, m, d) = (
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+        parts.next().ok_or_else(bad)?,
+    );
     let num = |t: &str, width: usize| -> Result<i64, String> {
         if t.len() < width || t.len() > 7 || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
@@ -280,8 +310,24 @@ fn date(s: &str) -> Result<i32, String> {
     }
     let astronomical = if bc { 1 - year } else { year };
     let leap = astronomical % 4 == 0 && (astronomical % 100 != 0 || astronomical % 400 == 0);
-    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let last_day = days_in_month.get((month - 1) as usize).copied().unwrap_or(0);
+    let days_in_month = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let last_day = days_in_month
+        .get((month - 1) as usize)
+        .copied()
+        .unwrap_or(0);
     if day < 1 || day > last_day {
         return Err(format!("there is no day {day} in month {month}"));
     }
@@ -332,7 +378,10 @@ mod tests {
     fn integers() {
         assert_eq!(parse(WireType::Int2, "-32768"), Ok(Typed::Int2(-32768)));
         assert!(parse(WireType::Int2, "32768").is_err());
-        assert_eq!(parse(WireType::Int8, "9223372036854775807"), Ok(Typed::Int8(i64::MAX)));
+        assert_eq!(
+            parse(WireType::Int8, "9223372036854775807"),
+            Ok(Typed::Int8(i64::MAX))
+        );
         for bad in ["", "-", "+1", " 1", "1.0", "0x10", "1e3", "١"] {
             assert!(parse(WireType::Int4, bad).is_err(), "{bad:?}");
         }
@@ -340,7 +389,13 @@ mod tests {
 
     #[test]
     fn timestamps_inverse_of_format_and_range_checked() {
-        for m in [0i64, -1, 1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS, i64::MAX, i64::MIN] {
+        for m in [
+            0i64,
+            -1,
+            1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS,
+            i64::MAX,
+            i64::MIN,
+        ] {
             let s = wire_value::timestamp(m).unwrap();
             assert_eq!(parse(WireType::Timestamp, &s), Ok(Typed::Timestamp(m)));
         }
@@ -355,11 +410,29 @@ mod tests {
 
     #[test]
     fn dates_inverse_of_format() {
-        for d in [0, -1, 59, -730_119, -730_120, -2_451_545, 2_145_031_948, i32::MAX, i32::MIN] {
+        for d in [
+            0,
+            -1,
+            59,
+            -730_119,
+            -730_120,
+            -2_451_545,
+            2_145_031_948,
+            i32::MAX,
+            i32::MIN,
+        ] {
             let s = wire_value::date(d);
             assert_eq!(parse(WireType::Date, &s), Ok(Typed::Date(d)), "{s}");
         }
-        for bad in ["2023-02-29", "2024-13-01", "2024-1-01", "0000-01-01", "24-01-01", "2024-01-01T", "4714-11-23 BC"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-1-01",
+            "0000-01-01",
+            "24-01-01",
+            "2024-01-01T",
+            "4714-11-23 BC",
+        ] {
             assert!(parse(WireType::Date, bad).is_err(), "{bad}");
         }
         assert_eq!(parse(WireType::Date, "2024-02-29"), Ok(Typed::Date(8825)));
@@ -369,16 +442,44 @@ mod tests {
     fn floats_and_numerics() {
         assert_eq!(parse(WireType::Float8, "1e300"), Ok(Typed::Float8(1e300)));
         assert_eq!(parse(WireType::Float4, "0.1"), Ok(Typed::Float4(0.1)));
-        assert_eq!(parse(WireType::Float8, "-Infinity"), Ok(Typed::Float8(f64::NEG_INFINITY)));
+        assert_eq!(
+            parse(WireType::Float8, "-Infinity"),
+            Ok(Typed::Float8(f64::NEG_INFINITY))
+        );
         assert!(matches!(parse(WireType::Float8, "NaN"), Ok(Typed::Float8(f)) if f.is_nan()));
         for bad in ["inf", "nan", "", "1,5", "e", "--"] {
             assert!(parse(WireType::Float8, bad).is_err(), "{bad}");
         }
-        for ok in ["12.50", "-0.5", "0", "0.000", "NaN", "-Infinity", "Infinity", "100000"] {
+        for ok in [
+            "12.50",
+            "-0.5",
+            "0",
+            "0.000",
+            "NaN",
+            "-Infinity",
+            "Infinity",
+            "100000",
+        ] {
             assert!(parse(WireType::Numeric, ok).is_ok(), "{ok}");
         }
         // Only numeric_out's own spelling: no exponent, plus sign, leading zero, bare point or -0.
-        for bad in [".5", "5.", "1e3", "+3", "007", "-0", "-0.00", "1e1001", ".", "1..2", "abc", "1 ", "0x1", "+Infinity", "nan"] {
+        for bad in [
+            ".5",
+            "5.",
+            "1e3",
+            "+3",
+            "007",
+            "-0",
+            "-0.00",
+            "1e1001",
+            ".",
+            "1..2",
+            "abc",
+            "1 ",
+            "0x1",
+            "+Infinity",
+            "nan",
+        ] {
             assert!(parse(WireType::Numeric, bad).is_err(), "{bad}");
         }
     }
@@ -387,7 +488,10 @@ mod tests {
     fn uuids_bools_text() {
         assert_eq!(
             parse(WireType::Uuid, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
-            Ok(Typed::Uuid([0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11]))
+            Ok(Typed::Uuid([
+                0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38,
+                0x0a, 0x11
+            ]))
         );
         assert!(parse(WireType::Uuid, "a0eebc999c0b4ef8bb6d6bb9bd380a11").is_err());
         // Upper case, and extra dashes in place of digits (these once panicked or misread).

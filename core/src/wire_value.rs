@@ -35,7 +35,9 @@ pub fn timestamp(pg_micros: i64) -> Result<String, &'static str> {
         i64::MAX => Ok("infinity".to_string()),
         // Checked: near Postgres' upper limit (294276 AD) the sum passes i64::MAX.
         m => match m.checked_add(PG_EPOCH_UNIX_MICROS) {
-            Some(unix) if (MIN_UNIX_MICROS..=MAX_UNIX_MICROS).contains(&unix) => Ok(unix.to_string()),
+            Some(unix) if (MIN_UNIX_MICROS..=MAX_UNIX_MICROS).contains(&unix) => {
+                Ok(unix.to_string())
+            }
             _ => Err(TIMESTAMP_RANGE),
         },
     }
@@ -83,7 +85,12 @@ pub fn float4(f: f32) -> String {
     float(f, f.is_nan(), f.is_infinite(), f > 0.0)
 }
 
-fn float<F: std::fmt::Display + std::fmt::LowerExp>(f: F, nan: bool, infinite: bool, positive: bool) -> String {
+fn float<F: std::fmt::Display + std::fmt::LowerExp>(
+    f: F,
+    nan: bool,
+    infinite: bool,
+    positive: bool,
+) -> String {
     if nan {
         "NaN".to_string()
     } else if infinite {
@@ -112,11 +119,20 @@ mod tests {
         assert_eq!(ts(-PG_EPOCH_UNIX_MICROS), "0");
         assert_eq!(ts(-PG_EPOCH_UNIX_MICROS - 1), "-1");
         // 2024-02-01 09:00:00.000001 UTC = 1706778000000001 µs since 1970.
-        assert_eq!(ts(1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS), "1706778000000001");
+        assert_eq!(
+            ts(1_706_778_000_000_001 - PG_EPOCH_UNIX_MICROS),
+            "1706778000000001"
+        );
         assert_eq!(ts(i64::MAX), "infinity");
         assert_eq!(ts(i64::MIN), "-infinity");
-        assert_eq!(ts(MAX_UNIX_MICROS - PG_EPOCH_UNIX_MICROS), "253402300799999999");
-        assert_eq!(ts(MIN_UNIX_MICROS - PG_EPOCH_UNIX_MICROS), "-62135596800000000");
+        assert_eq!(
+            ts(MAX_UNIX_MICROS - PG_EPOCH_UNIX_MICROS),
+            "253402300799999999"
+        );
+        assert_eq!(
+            ts(MIN_UNIX_MICROS - PG_EPOCH_UNIX_MICROS),
+            "-62135596800000000"
+        );
         assert!(timestamp(MAX_UNIX_MICROS + 1 - PG_EPOCH_UNIX_MICROS).is_err());
         assert!(timestamp(MIN_UNIX_MICROS - 1 - PG_EPOCH_UNIX_MICROS).is_err());
         // Postgres' last timestamp (294276-12-31 23:59:59.999999) and anything up to i64::MAX - 1
@@ -144,7 +160,17 @@ mod tests {
 
     #[test]
     fn floats_round_trip_exactly() {
-        for f in [0.1, 1.0 / 3.0, -2.5, 1e300, 5e-324, 123456789.125, -0.0, 1e15, 1e16] {
+        for f in [
+            0.1,
+            1.0 / 3.0,
+            -2.5,
+            1e300,
+            5e-324,
+            123456789.125,
+            -0.0,
+            1e15,
+            1e16,
+        ] {
             let s = float8(f);
             assert_eq!(s.parse::<f64>().unwrap().to_bits(), f.to_bits(), "{s}");
         }

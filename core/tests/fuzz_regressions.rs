@@ -10,8 +10,13 @@ use keyset_core::fuzzing;
 fn replay(target: &str, check: fn(&[u8])) -> usize {
     let mut n = 0;
     for dir in ["regressions", "seeds"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join(dir).join(target);
-        let Ok(entries) = fs::read_dir(&path) else { continue };
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz")
+            .join(dir)
+            .join(target);
+        let Ok(entries) = fs::read_dir(&path) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let data = fs::read(entry.path()).expect("readable input");
             check(&data);
@@ -36,7 +41,9 @@ fn saved_inputs_keep_every_property() {
 /// function cannot pass silently).
 #[test]
 fn properties_hold_on_known_inputs() {
-    fuzzing::cursor_decode(b"eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwidiI6IjE3MDY3NzgwMDAwMDAwMDAiLCJpZCI6IjQyIn0");
+    fuzzing::cursor_decode(
+        b"eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwidiI6IjE3MDY3NzgwMDAwMDAwMDAiLCJpZCI6IjQyIn0",
+    );
     fuzzing::typed_value(b"\x09a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1-");
     fuzzing::typed_value(b"\x0b1706778000000000");
     fuzzing::sort_spec("priority desc nulls last, \"Créé\"".as_bytes());

@@ -33,7 +33,10 @@ fn cases() -> Vec<Case> {
 #[test]
 fn there_are_enough_fixtures() {
     let all = cases();
-    let accepted = all.iter().filter(|c| c.line.get("cursor").is_some()).count();
+    let accepted = all
+        .iter()
+        .filter(|c| c.line.get("cursor").is_some())
+        .count();
     assert!(accepted >= 15, "only {accepted} accepted fixtures");
     assert!(all.len() - accepted >= 5);
 }
@@ -44,7 +47,12 @@ fn encoder_matches_reference_byte_for_byte() {
         let json = keyset_core::cursor::to_json(&c.s, c.o, c.v.as_deref(), &c.id);
         assert_eq!(json, c.line["json"].as_str().unwrap(), "JSON for {:?}", c.v);
         let cursor = encode(&c.s, c.o, c.v.as_deref(), &c.id).expect("reference case encodes");
-        assert_eq!(cursor, c.line["cursor"].as_str().unwrap(), "cursor for {:?}", c.v);
+        assert_eq!(
+            cursor,
+            c.line["cursor"].as_str().unwrap(),
+            "cursor for {:?}",
+            c.v
+        );
         assert!(cursor.len() <= 1024);
     }
 }
@@ -84,6 +92,15 @@ fn encoder_refuses_what_the_decoder_would_reject() {
 #[test]
 fn reference_cursor_for_the_assets_api() {
     // Worked by hand from CONTEXT.md: created_at desc at 2024-02-01T09:00:00Z (µs), id 42.
-    let c = encode("created_at", Direction::Desc, Some("1706778000000000"), "42").unwrap();
-    assert_eq!(c, "eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwidiI6IjE3MDY3NzgwMDAwMDAwMDAiLCJpZCI6IjQyIn0");
+    let c = encode(
+        "created_at",
+        Direction::Desc,
+        Some("1706778000000000"),
+        "42",
+    )
+    .unwrap();
+    assert_eq!(
+        c,
+        "eyJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwidiI6IjE3MDY3NzgwMDAwMDAwMDAiLCJpZCI6IjQyIn0"
+    );
 }

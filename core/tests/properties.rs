@@ -80,11 +80,8 @@ proptest! {
         "null", "1", "-0.5e9", "true", "\"\\u00e9\"", "\"\\ud800\"", "\"x\"", "\"h\"", " ", "\"", "\\",
     ]), 0..40)) {
         let json: String = parts.concat();
-        if let Ok(c) = decode(&URL_SAFE_NO_PAD.encode(json.as_bytes())) {
-            // Whatever is accepted is a complete, valid cursor that re-encodes to itself.
-            let again = c.encode().unwrap();
-            prop_assert_eq!(decode(&again).unwrap(), c);
-        }
+        // Whatever is accepted is a complete, valid cursor that re-encodes to itself.
+        keyset_core::fuzzing::cursor_json(json.as_bytes());
     }
 
     /// The sort-spec and filter parsers return Ok or an error for any text, never panic.
@@ -98,10 +95,11 @@ proptest! {
 fn ident() -> impl Strategy<Value = (String, String)> {
     // (the name, how it is written): plain lower-case names, and quoted names with anything in them.
     prop_oneof![
-        "[a-z_][a-z0-9_$]{0,10}".prop_filter("not a keyword", |n| {
-            !["asc", "desc", "nulls", "first", "last"].contains(&n.as_str())
-        })
-        .prop_map(|n| (n.clone(), n)),
+        "[a-z_][a-z0-9_$]{0,10}"
+            .prop_filter("not a keyword", |n| {
+                !["asc", "desc", "nulls", "first", "last"].contains(&n.as_str())
+            })
+            .prop_map(|n| (n.clone(), n)),
         wire_string(12)
             .prop_filter("non-empty, no NUL", |n| !n.is_empty() && !n.contains('\0'))
             .prop_map(|n| (n.clone(), format!("\"{}\"", n.replace('"', "\"\"")))),
@@ -161,5 +159,110 @@ proptest! {
             .map(|((name, _), dir, nulls, _)| SortItem { column: name.clone(), direction: *dir, nulls_first: *nulls })
             .collect();
         prop_assert_eq!(parsed, expected);
+    }
+}
+
+/// Every parser user input reaches, on arbitrary strings and bytes: never a panic. (The same
+/// property functions the fuzz targets run, see keyset_core::fuzzing.)
+mod never_panic {
+    use keyset_core::fuzzing;
+    use keyset_core::typed_value::{self, Typed, WireType};
+    use keyset_core::wire_value;
+    use proptest::prelude::*;
+
+    const TYPES: [WireType; 12] = WireType::ALL;
+
+    /// Text near each type's own spelling: digits, signs, dashes, points, exponents, letters.
+    fn near_miss() -> impl Strategy<Value = String> {
+        let ch = prop_oneof![
+            6 => proptest::char::range('0', '9'),
+            2 => prop::sample::select(vec!['-', '+', '.', 'e', 'E', ' ', 'B', 'C', 'a', 'f', 'F', 'x', ':', '/']),
+            1 => any::<char>(),
+        ];
+        prop::collection::vec(ch, 0..48).prop_map(|v| v.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100_000))]
+
+        /// Each type's parser on arbitrary text and on near misses of its spelling: no panic, and
+        /// whatever it accepts is the exact text it formats.
+        #[test]
+        fn typed_values(s in prop_oneof![any::<String>(), near_miss()], pick in 0usize..12) {
+            let ty = TYPES[pick];
+            if let Ok(v) = typed_value::parse(ty, &s) {
+                prop_assert_eq!(typed_value::format(&v), s);
+            }
+        }
+
+        /// The request's whole cursor check, for a listing of every type, on arbitrary text.
+        #[test]
+        fn cursor_checks(s in any::<String>()) {
+            fuzzing::page_start(s.as_bytes());
+        }
+
+        /// The filter parser on JSON-shaped input built from its own vocabulary.
+        #[test]
+        fn filters(parts in prop::collection::vec(prop::sample::select(vec![
+            "{", "}", "[", "]", ":", ",", "\"a\"", "\"b\"", "\"in\"", "\"is\"", "\"is not\"", "\"@>\"", "\"<\"",
+            "\">=\"", "\"!=\"", "\"<>\"", "\"=\"", "null", "1", "-1e999", "true", "\"x\\u0000\"", "\"\"", " ",
+        ]), 0..60)) {
+            fuzzing::filter(parts.concat().as_bytes());
+        }
+
+        /// Sort specs from identifier pieces, quotes, keywords and punctuation.
+        #[test]
+        fn sort_specs(parts in prop::collection::vec(prop::sample::select(vec![
+            "a", "B", "größe", "\"", "\"\"", ",", " ", "asc", "DESC", "nulls", "first", "last", "$", "1", "😀", "\0",
+        ]), 0..40)) {
+            fuzzing::sort_spec(parts.concat().as_bytes());
+        }
+    }
+
+    fn typed() -> impl Strategy<Value = Typed> {
+        prop_oneof![
+            any::<i16>().prop_map(Typed::Int2),
+            any::<i32>().prop_map(Typed::Int4),
+            any::<i64>().prop_map(Typed::Int8),
+            any::<f32>().prop_map(Typed::Float4),
+            any::<f64>().prop_map(Typed::Float8),
+            any::<bool>().prop_map(Typed::Bool),
+            any::<[u8; 16]>().prop_map(Typed::Uuid),
+            (-2_451_545i32..=2_145_031_948).prop_map(Typed::Date),
+            (wire_value::MIN_UNIX_MICROS..=wire_value::MAX_UNIX_MICROS)
+                .prop_map(|u| Typed::Timestamp(u - wire_value::PG_EPOCH_UNIX_MICROS)),
+        ]
+    }
+
+    fn wire_type(t: &Typed) -> WireType {
+        match t {
+            Typed::Int2(_) => WireType::Int2,
+            Typed::Int4(_) => WireType::Int4,
+            Typed::Int8(_) => WireType::Int8,
+            Typed::Float4(_) => WireType::Float4,
+            Typed::Float8(_) => WireType::Float8,
+            Typed::Bool(_) => WireType::Bool,
+            Typed::Uuid(_) => WireType::Uuid,
+            Typed::Date(_) => WireType::Date,
+            Typed::Timestamp(_) => WireType::Timestamp,
+            Typed::Numeric(_) => WireType::Numeric,
+            Typed::Text(_) => WireType::Text,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(50_000))]
+
+        /// Every value the encoder can write parses back to itself (NaN to a NaN).
+        #[test]
+        fn typed_values_round_trip(t in typed()) {
+            let text = typed_value::format(&t);
+            let back = typed_value::parse(wire_type(&t), &text).expect("a formatted value parses");
+            match (&t, &back) {
+                (Typed::Float4(a), Typed::Float4(b)) => prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())),
+                (Typed::Float8(a), Typed::Float8(b)) => prop_assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())),
+                _ => prop_assert_eq!(back, t),
+            }
+        }
     }
 }

@@ -17,7 +17,11 @@ mod tests {
 
     /// Runs one page of a listing from a cursor in the middle (so every branch is planned).
     fn page(sort: &str, size: i32, filter: &str) -> i64 {
-        let filter = if filter.is_empty() { "NULL".to_string() } else { format!("'{filter}'") };
+        let filter = if filter.is_empty() {
+            "NULL".to_string()
+        } else {
+            format!("'{filter}'")
+        };
         Spi::get_one::<i64>(&format!(
             "SELECT jsonb_array_length(p2.rows)::bigint
              FROM keyset_page('cache_t', '{sort}', 'asc', NULL, 50, filter => {filter}) p1,
@@ -36,12 +40,18 @@ mod tests {
             let sort = ["a", "a desc, b", "b nulls first, c desc", "c"][size as usize % 4];
             page(sort, size, "");
             let (bytes, plans) = crate::spi_plan::cache_usage();
-            assert!(bytes <= 200 * 1024, "{bytes} bytes kept in {plans} plans, over the 200 kB budget");
+            assert!(
+                bytes <= 200 * 1024,
+                "{bytes} bytes kept in {plans} plans, over the 200 kB budget"
+            );
             max_kept = max_kept.max(plans);
         }
         // Plans were kept (the budget is used) and evicted (80 shapes do not fit).
         let (_, plans) = crate::spi_plan::cache_usage();
-        assert!(plans > 2 && max_kept < 160, "kept {plans}, at most {max_kept}");
+        assert!(
+            plans > 2 && max_kept < 160,
+            "kept {plans}, at most {max_kept}"
+        );
         // With no budget, nothing is kept once calls return.
         Spi::run("SET pg_keyset.plan_cache_kb = 0").unwrap();
         page("a", 3, "");
@@ -63,7 +73,10 @@ mod tests {
         // A mixed, nullable listing with an 8-condition filter holds more than twice the memory
         // (measured: 160 kB against 56 kB).
         assert!(simple_bytes > 1000, "{simple_bytes}");
-        assert!(filtered_bytes > 2 * simple_bytes, "{filtered_bytes} vs {simple_bytes}");
+        assert!(
+            filtered_bytes > 2 * simple_bytes,
+            "{filtered_bytes} vs {simple_bytes}"
+        );
     }
 
     #[pg_test]

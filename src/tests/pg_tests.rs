@@ -13,9 +13,13 @@ mod tests {
     #[pg_test]
     fn encode_timestamptz_is_unix_micros_whatever_the_timezone() {
         Spi::run("SET TimeZone = 'America/New_York'").unwrap();
-        let a = one("SELECT cursor_encode('created_at', 'desc', '2024-02-01 09:00:00+00'::timestamptz, 42)");
+        let a = one(
+            "SELECT cursor_encode('created_at', 'desc', '2024-02-01 09:00:00+00'::timestamptz, 42)",
+        );
         Spi::run("SET TimeZone = 'Asia/Tokyo'").unwrap();
-        let b = one("SELECT cursor_encode('created_at', 'desc', '2024-02-01 09:00:00+00'::timestamptz, 42)");
+        let b = one(
+            "SELECT cursor_encode('created_at', 'desc', '2024-02-01 09:00:00+00'::timestamptz, 42)",
+        );
         assert_eq!(a, b);
         assert_eq!(
             a.as_deref(),
@@ -40,7 +44,10 @@ mod tests {
             ("'abc'::varchar(10)", "abc"),
             ("'ab'::char(4)", "ab  "),
             ("'pg_class'::name", "pg_class"),
-            ("'0B9F4F2E-9A43-4C49-8A7A-2F3C1D5E6F70'::uuid", "0b9f4f2e-9a43-4c49-8a7a-2f3c1d5e6f70"),
+            (
+                "'0B9F4F2E-9A43-4C49-8A7A-2F3C1D5E6F70'::uuid",
+                "0b9f4f2e-9a43-4c49-8a7a-2f3c1d5e6f70",
+            ),
             ("'2024-02-29'::date", "2024-02-29"),
             ("'1970-01-01 00:00:00.000001'::timestamp", "1"),
             ("'1969-12-31 23:59:59.999999+00'::timestamptz", "-1"),
@@ -63,17 +70,24 @@ mod tests {
 
     #[pg_test]
     fn untyped_literals_and_domains_are_accepted() {
-        let v = one("SELECT value || '|' || id FROM cursor_decode(cursor_encode('name', 'asc', 'Zoë', 9))");
+        let v = one(
+            "SELECT value || '|' || id FROM cursor_decode(cursor_encode('name', 'asc', 'Zoë', 9))",
+        );
         assert_eq!(v.as_deref(), Some("Zoë|9"));
         Spi::run("CREATE DOMAIN pg_temp.positive AS bigint CHECK (VALUE > 0)").unwrap();
-        let v = one("SELECT value FROM cursor_decode(cursor_encode('n', 'asc', 5::pg_temp.positive, 'k'))");
+        let v = one(
+            "SELECT value FROM cursor_decode(cursor_encode('n', 'asc', 5::pg_temp.positive, 'k'))",
+        );
         assert_eq!(v.as_deref(), Some("5"));
     }
 
     #[pg_test]
     fn null_value_encodes_as_json_null() {
         let c = one("SELECT cursor_encode('priority', 'asc', NULL::int, 16)");
-        assert_eq!(c.as_deref(), Some("eyJzIjoicHJpb3JpdHkiLCJvIjoiYXNjIiwidiI6bnVsbCwiaWQiOiIxNiJ9"));
+        assert_eq!(
+            c.as_deref(),
+            Some("eyJzIjoicHJpb3JpdHkiLCJvIjoiYXNjIiwidiI6bnVsbCwiaWQiOiIxNiJ9")
+        );
         let v = Spi::get_one::<bool>("SELECT value IS NULL FROM cursor_decode(cursor_encode('priority', 'asc', NULL::int, 16))");
         assert_eq!(v, Ok(Some(true)));
     }
@@ -147,7 +161,11 @@ mod tests {
             let rows = rng.next() % 45;
             let spread = 1 + rng.next() % 12;
             let not_null = if nullable { "" } else { " NOT NULL" };
-            let null_case = if nullable { "CASE WHEN random() < 0.25 THEN NULL ELSE" } else { "CASE WHEN false THEN NULL ELSE" };
+            let null_case = if nullable {
+                "CASE WHEN random() < 0.25 THEN NULL ELSE"
+            } else {
+                "CASE WHEN false THEN NULL ELSE"
+            };
             let table = format!("diff_{t}");
             Spi::run(&format!(
                 "CREATE TABLE {table} (k {key_type} PRIMARY KEY, s {sort_type}{not_null}, payload text);
@@ -204,8 +222,14 @@ mod tests {
             (r#"{"d": true}"#, "d = true"),
             (r#"{"a": {">=": 1}}"#, "a >= 1"),
             (r#"{"b": {"is not": null}}"#, "b IS NOT NULL"),
-            (r#"{"a": {"in": [0, 2]}, "d": {"<>": false}}"#, "a IN (0, 2) AND d <> false"),
-            (r#"{"c": {"<": "2024-01-01 03:00:00+00"}}"#, "c < '2024-01-01 03:00:00+00'"),
+            (
+                r#"{"a": {"in": [0, 2]}, "d": {"<>": false}}"#,
+                "a IN (0, 2) AND d <> false",
+            ),
+            (
+                r#"{"c": {"<": "2024-01-01 03:00:00+00"}}"#,
+                "c < '2024-01-01 03:00:00+00'",
+            ),
             (r#"{"b": null}"#, "b IS NULL"),
         ];
         let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
@@ -247,7 +271,11 @@ mod tests {
                 let spec = items.join(", ");
                 let order = order.join(", ");
                 let (filter, condition) = filters[(rng.next() % filters.len() as u64) as usize];
-                let filter_arg = if filter.is_empty() { "NULL".to_string() } else { format!("'{filter}'") };
+                let filter_arg = if filter.is_empty() {
+                    "NULL".to_string()
+                } else {
+                    format!("'{filter}'")
+                };
                 let size = 1 + rng.next() % 6;
                 let truth = Spi::get_one::<String>(&format!(
                     "SELECT coalesce(string_agg(k::text, ',' ORDER BY {order}), '') FROM {table} WHERE {condition}"
@@ -283,8 +311,16 @@ mod tests {
                 ))
                 .unwrap();
                 let context = format!("table {table} ({rows} rows), sort '{spec}' direction {direction}, filter {filter:?}, page size {size}");
-                assert_eq!(walk.as_deref(), Some(truth.as_str()), "forward walk: {context}");
-                assert_eq!(back.as_deref(), Some(truth.as_str()), "backward walk: {context}");
+                assert_eq!(
+                    walk.as_deref(),
+                    Some(truth.as_str()),
+                    "forward walk: {context}"
+                );
+                assert_eq!(
+                    back.as_deref(),
+                    Some(truth.as_str()),
+                    "backward walk: {context}"
+                );
                 assert_eq!(flags, Some(true), "has_previous/has_more flags: {context}");
             }
         }
