@@ -33,7 +33,7 @@ update items set note = md5(random()::text) where id = :s;
 SQL
 pgbench -n -c 2 -T 120 -f "$writer" "$db" >"$writer.log" 2>&1 &
 writers=$!
-trap 'kill $writers 2>/dev/null; rm -f "$writer"' EXIT
+trap 'kill $writers 2>/dev/null || true; rm -f "$writer" "$writer.log"' EXIT
 sleep 1
 
 psql -X -q -v ON_ERROR_STOP=1 -U walker -d "$db" <<'SQL'
