@@ -148,7 +148,7 @@ pub fn page_start(data: &[u8]) {
                 KeyColumn {
                     name: &k.column,
                     wire: TYPES[i],
-                    not_null: i % 2 == 0,
+                    not_null: i.is_multiple_of(2),
                 }
             })
             .collect();

@@ -248,7 +248,7 @@ mod tests {
                  FROM generate_series(1, {rows}) n;"
             ))
             .unwrap();
-            if rng.next() % 2 == 0 {
+            if rng.next().is_multiple_of(2) {
                 Spi::run(&format!("CREATE INDEX ON {table} (a, b, c, k)")).unwrap();
             }
             for _ in 0..6 {
