@@ -110,8 +110,12 @@ impl Drop for Pin {
             if let Some(kept) = cache.plans.get_mut(&self.key) {
                 kept.pins = kept.pins.saturating_sub(1);
             }
-            // SAFETY: only unpinned plans are freed; none of them is executing.
-            unsafe { evict(&mut cache) };
+            // Not while an ERROR unwinds through here: no Postgres call during unwinding (the
+            // next call evicts instead).
+            if !std::thread::panicking() {
+                // SAFETY: only unpinned plans are freed; none of them is executing.
+                unsafe { evict(&mut cache) };
+            }
         });
     }
 }
