@@ -93,7 +93,9 @@ cargo pgrx install --pg-config "$PGBIN/pg_config" 2>&1 | tail -n 3 || status=1
 install -d -o postgres -g postgres "$work/cluster" "$cluster_data" "$work/cluster/sock"
 runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/initdb" -D "$cluster_data" -U postgres \
   --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || status=1
-runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/pg_ctl" -D "$cluster_data" -l "$work/cluster/server.log" \
+# RUST_BACKTRACE=1 on purpose: pg_keyset must keep Rust backtraces out of error messages even so
+# (src/lib.rs, _PG_init); a backtrace in any DETAIL would break the golden files.
+runuser -u postgres -- env RUST_BACKTRACE=1 "$PGBIN/pg_ctl" -D "$cluster_data" -l "$work/cluster/server.log" \
   -o "-p 5432 -k $work/cluster/sock -c listen_addresses='' -c restart_after_crash=off -c max_connections=40" \
   -w start >/dev/null || status=1
 export PGHOST="$work/cluster/sock" PGPORT=5432 PGUSER=postgres

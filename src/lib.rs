@@ -22,6 +22,14 @@ mod sql_value;
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    // With RUST_BACKTRACE set in the server's environment, pgrx appends a Rust backtrace to the
+    // DETAIL of every Postgres error raised inside SPI: build paths shown to any client, and with
+    // nested calls (a policy calling keyset_page) one backtrace per level, 27 MB of DETAIL at the
+    // stack depth limit. Capturing is off in this backend unless RUST_LIB_BACKTRACE says
+    // otherwise explicitly. (Backends are single-threaded; nothing has captured yet.)
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     // Every setting is SUSET: an administrator sets it per role or database (ALTER ROLE/DATABASE
     // ... SET); a caller cannot raise a limit meant for them.
     pgrx::GucRegistry::define_int_guc(

@@ -309,44 +309,8 @@ impl Request {
                     // SAFETY: a boolean column, checked by check_layout.
                     unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
                 };
-                let mut a =
-                    predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
-                // The far cursor (towards the fetch direction): a row whose values cannot travel in
-                // any cursor ends the page one row earlier, so the listing goes on past it.
-                let far_row = if self.backward {
-                    a.prev_cursor_row
-                } else {
-                    a.next_cursor_row
-                };
-                let mut far = far_row.map(|i| self.cursor_of(r, i, &layout)).transpose();
-                if matches!(far, Err(KeysetError::CannotEncode(_))) {
-                    if let Some(shorter) = a.shrink_far(self.backward) {
-                        a = shorter;
-                        let row = if self.backward {
-                            a.prev_cursor_row
-                        } else {
-                            a.next_cursor_row
-                        };
-                        far = row.map(|i| self.cursor_of(r, i, &layout)).transpose();
-                    }
-                }
-                let far = far?.flatten();
-                // The near cursor (back where the page came from): if it cannot be encoded it is
-                // NULL, while its flag still says rows lie there.
-                let near_row = if self.backward {
-                    a.next_cursor_row
-                } else {
-                    a.prev_cursor_row
-                };
-                let near = match near_row.map(|i| self.cursor_of(r, i, &layout)).transpose() {
-                    Err(KeysetError::CannotEncode(_)) => None,
-                    other => other?.flatten(),
-                };
-                let (next_cursor, prev_cursor) = if self.backward {
-                    (near, far)
-                } else {
-                    (far, near)
-                };
+                let a = predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
+                let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout)?;
                 let mut payloads = Vec::with_capacity(a.rows.len());
                 if let Some(col) = layout.payload {
                     for i in a.rows.clone() {
@@ -383,6 +347,40 @@ impl Request {
             }
         }
         Ok((result, page))
+    }
+
+    /// The page's cursors, minted from its boundary rows. The far cursor (towards the fetch
+    /// direction): a row whose values cannot travel in any cursor (a timestamp past 9999, a sort
+    /// value over 64 KiB escaped) ends the page earlier, at the last row that can carry one, so
+    /// the listing goes on past it; only a page of such rows alone cannot end (22023). The near
+    /// cursor (back where the page came from): if it cannot be encoded it is NULL, while its
+    /// flag still says rows lie there.
+    fn cursors(
+        &self,
+        r: &Results,
+        mut a: predicate::Assembly,
+        layout: &predicate::Layout,
+    ) -> Result<(predicate::Assembly, Option<String>, Option<String>), KeysetError> {
+        let mint = |row: Option<usize>| row.map(|i| self.cursor_of(r, i, layout)).transpose();
+        let mut far = mint(a.far_cursor_row(self.backward));
+        while matches!(far, Err(KeysetError::CannotEncode(_))) {
+            let Some(shorter) = a.shrink_far(self.backward) else {
+                break;
+            };
+            a = shorter;
+            far = mint(a.far_cursor_row(self.backward));
+        }
+        let far = far?.flatten();
+        let near = match mint(a.near_cursor_row(self.backward)) {
+            Err(KeysetError::CannotEncode(_)) => None,
+            other => other?.flatten(),
+        };
+        let (next, prev) = if self.backward {
+            (near, far)
+        } else {
+            (far, near)
+        };
+        Ok((a, next, prev))
     }
 
     /// Refuses a result whose columns are not the layout the query was built with, before

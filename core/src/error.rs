@@ -201,6 +201,16 @@ pub const MAX_EXTENDED_CURSOR_BYTES: usize = 65_536;
 pub const MAX_VALUE_CHARS: usize = 512;
 pub const MAX_ID_CHARS: usize = 128;
 
+/// A name or value as a message shows it: as it is, the way Postgres quotes names in messages
+/// (`column "we"ird"`), except that a NUL, which no message can carry, is written `\u0000`.
+fn shown(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', "\\u0000"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// The SQL types a cursor can carry, for messages.
 pub const SUPPORTED_TYPES: &str = "smallint, integer, bigint, numeric, real, double precision, boolean, text, varchar, char, name, uuid, date, timestamp or timestamptz";
 
@@ -251,7 +261,7 @@ impl fmt::Display for CursorFault {
             NotJson { reason } => write!(f, "The decoded cursor is not valid JSON: {reason}."),
             NotObject { found } => write!(f, "The decoded cursor is a JSON {found}, not an object."),
             MissingKey(key) => write!(f, "The cursor has no \"{key}\" key."),
-            UnknownKey(key) => write!(f, "The cursor has an unknown key \"{}\".", key.escape_debug()),
+            UnknownKey(key) => write!(f, "The cursor has an unknown key \"{}\".", shown(key)),
             DuplicateKey(key) => write!(f, "The cursor has the key \"{key}\" more than once."),
             NotString { key, found } => {
                 write!(f, "The cursor's \"{key}\" is a JSON {found}, not a string.")
@@ -263,7 +273,7 @@ impl fmt::Display for CursorFault {
             BadDirection(o) => write!(
                 f,
                 "The cursor's direction \"{}\" is neither \"asc\" nor \"desc\".",
-                o.escape_debug()
+                shown(o)
             ),
             EmptySort => write!(f, "The cursor's sort field is empty."),
             ValueTooLong { chars } => write!(
@@ -278,8 +288,8 @@ impl fmt::Display for CursorFault {
             SortMismatch { cursor, request } => write!(
                 f,
                 "The cursor was minted for sort \"{}\", but this request sorts by \"{}\".",
-                cursor.escape_debug(),
-                request.escape_debug()
+                shown(cursor),
+                shown(request)
             ),
             DirectionMismatch { cursor, request } => write!(
                 f,
@@ -291,12 +301,12 @@ impl fmt::Display for CursorFault {
             BadValue { field, column, type_name, reason } => write!(
                 f,
                 "The cursor's {field} is not a valid {type_name} for column \"{}\": {reason}.",
-                column.escape_debug()
+                shown(column)
             ),
             NullForNotNull { column } => write!(
                 f,
                 "The cursor's value is null, but column \"{}\" is NOT NULL.",
-                column.escape_debug()
+                shown(column)
             ),
             ValueIsNotId => write!(
                 f,
@@ -437,7 +447,7 @@ impl KeysetError {
             KeysetError::InvalidCursor(_) => "invalid cursor".into(),
             KeysetError::CannotEncode(_) => "cannot encode cursor".into(),
             KeysetError::InvalidDirection(d) => {
-                format!("invalid sort direction \"{}\"", d.escape_debug())
+                format!("invalid sort direction \"{}\"", shown(d))
             }
             KeysetError::NullArgument(arg) => format!("argument \"{arg}\" must not be null"),
             KeysetError::UnsupportedType {
@@ -447,29 +457,26 @@ impl KeysetError {
                 format!("cursor {argument} of type {type_name} is not supported")
             }
             KeysetError::SortSyntax { spec, .. } => {
-                format!("invalid sort specification \"{}\"", spec.escape_debug())
+                format!("invalid sort specification \"{}\"", shown(spec))
             }
             KeysetError::UndefinedColumn { column, relation } => format!(
                 "column \"{}\" of relation \"{}\" does not exist",
-                column.escape_debug(),
-                relation.escape_debug()
+                shown(column),
+                shown(relation)
             ),
             KeysetError::NoPrimaryKey { relation } => {
-                format!(
-                    "relation \"{}\" has no primary key",
-                    relation.escape_debug()
-                )
+                format!("relation \"{}\" has no primary key", shown(relation))
             }
             KeysetError::CompositePrimaryKey { relation, .. } => format!(
                 "the primary key of relation \"{}\" has more than one column",
-                relation.escape_debug()
+                shown(relation)
             ),
             KeysetError::NoOrdering { type_name, .. } => {
                 format!("could not identify an ordering operator for type {type_name}")
             }
             KeysetError::UnsupportedColumnType { column, type_name } => format!(
                 "cannot page by column \"{}\" of type {type_name}",
-                column.escape_debug()
+                shown(column)
             ),
             KeysetError::UndefinedTable { oid } => {
                 format!("relation with OID {oid} does not exist")
@@ -483,7 +490,7 @@ impl KeysetError {
             }
             KeysetError::DuplicateSortColumn { column } => format!(
                 "column \"{}\" appears more than once in the sort specification",
-                column.escape_debug()
+                shown(column)
             ),
             KeysetError::TooManySortColumns { max } => {
                 format!("a sort specification can list at most {max} columns")
@@ -491,28 +498,28 @@ impl KeysetError {
             KeysetError::BothCursors => "cannot page both after and before a cursor".into(),
             KeysetError::InvalidFilter { .. } => "invalid filter".into(),
             KeysetError::NameTooLong { prefix, .. } => {
-                format!("column name \"{}...\" is too long", prefix.escape_debug())
+                format!("column name \"{}...\" is too long", shown(prefix))
             }
             KeysetError::SortSpecTooLong { .. } => "sort specification is too long".into(),
             KeysetError::FilterTooLarge { what, .. } => format!("filter has too many {what}"),
             KeysetError::QueryTooLarge { .. } => "page query is too large".into(),
             KeysetError::PermissionDenied { relation, kind } => {
-                format!("permission denied for {kind} {}", relation.escape_debug())
+                format!("permission denied for {kind} {}", shown(relation))
             }
             KeysetError::InheritanceChildren { relation } => format!(
                 "cannot page table \"{}\": it has inheritance children",
-                relation.escape_debug()
+                shown(relation)
             ),
             KeysetError::DeferrablePrimaryKey { relation } => format!(
                 "the primary key of relation \"{}\" is deferrable",
-                relation.escape_debug()
+                shown(relation)
             ),
             KeysetError::NotUtf8Database { encoding } => {
                 format!("pg_keyset requires a UTF8 database, not {encoding}")
             }
             KeysetError::IndexRequired { relation, .. } => format!(
                 "no index of relation \"{}\" serves this keyset order",
-                relation.escape_debug()
+                shown(relation)
             ),
             KeysetError::Internal(what) => format!("pg_keyset internal error: {what}"),
         }
@@ -538,7 +545,7 @@ impl KeysetError {
             )),
             KeysetError::NoOrdering { column, .. } => Some(format!(
                 "Column \"{}\" cannot be sorted: its type has no default btree operator class.",
-                column.escape_debug()
+                shown(column)
             )),
             KeysetError::UnsupportedColumnType { .. } => {
                 Some(format!("Cursors can carry values of type {SUPPORTED_TYPES}."))
@@ -569,7 +576,7 @@ impl KeysetError {
             )),
             KeysetError::InvalidFilter { path, reason } if path.is_empty() => Some(format!("{reason}.")),
             KeysetError::InvalidFilter { path, reason } => {
-                Some(format!("At \"{}\": {reason}.", path.escape_debug()))
+                Some(format!("At \"{}\": {reason}.", shown(path)))
             }
             _ => None,
         }
@@ -649,3 +656,29 @@ impl fmt::Display for KeysetError {
 }
 
 impl std::error::Error for KeysetError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_shown_as_postgres_shows_them() {
+        let e = KeysetError::UndefinedColumn {
+            column: "q\u{a0}desc".into(),
+            relation: "we\"ird".into(),
+        };
+        assert_eq!(
+            e.message(),
+            "column \"q\u{a0}desc\" of relation \"we\"ird\" does not exist"
+        );
+        // A NUL cannot travel in a message: it is written out.
+        assert_eq!(
+            CursorFault::UnknownKey("a\0b".into()).to_string(),
+            "The cursor has an unknown key \"a\\u0000b\"."
+        );
+        assert_eq!(
+            CursorFault::BadDirection("\0".into()).to_string(),
+            "The cursor's direction \"\\u0000\" is neither \"asc\" nor \"desc\"."
+        );
+    }
+}

@@ -158,6 +158,17 @@ pub fn page_start(data: &[u8]) {
             required: required.as_deref(),
             listing: &listing,
         };
-        let _ = page_request::start(Some(text), &keys, &columns, digests);
+        if let Err(e) = page_request::start(Some(text), &keys, &columns, digests) {
+            no_nul(&e);
+        }
     }
+}
+
+/// An error's message, DETAIL and HINT never hold a NUL (Postgres could not carry it).
+fn no_nul(e: &crate::KeysetError) {
+    let parts = [Some(e.message()), e.detail(), e.hint()];
+    assert!(
+        parts.iter().flatten().all(|p| !p.contains('\0')),
+        "a NUL in {e:?}"
+    );
 }

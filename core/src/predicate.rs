@@ -500,6 +500,25 @@ pub struct Assembly {
 }
 
 impl Assembly {
+    /// The row of the cursor at the far end (towards the fetch direction): next_cursor
+    /// forwards, prev_cursor backwards.
+    pub fn far_cursor_row(&self, backward: bool) -> Option<usize> {
+        if backward {
+            self.prev_cursor_row
+        } else {
+            self.next_cursor_row
+        }
+    }
+
+    /// The row of the cursor at the near end (back where the page came from).
+    pub fn near_cursor_row(&self, backward: bool) -> Option<usize> {
+        if backward {
+            self.next_cursor_row
+        } else {
+            self.prev_cursor_row
+        }
+    }
+
     /// The page one row shorter at its far end (the end it was fetched towards: the last row
     /// forwards, the first backwards), for when that row's cursor cannot be encoded: the page
     /// ends at the row before it, and the next page starts with it. None for a page of fewer

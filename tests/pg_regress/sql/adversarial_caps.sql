@@ -117,6 +117,16 @@ begin
 end $$;
 select * from pg_temp.walk_back(2);
 select * from pg_temp.walk_back(3);
+-- Several such rows in a row: the page ends at the last row that can carry a cursor. Timestamps
+-- past the year 9999 cannot travel in a cursor at all.
+create temp table late (id int primary key, at timestamp not null);
+insert into late select g, timestamp '2020-01-01' + g * interval '1 day' from generate_series(1, 10) g;
+insert into late values (11, '10000-01-01'), (12, '10001-01-01'), (13, '10002-01-01');
+select jsonb_array_length(p1.rows) as page_1, p1.has_more, jsonb_array_length(p2.rows) as page_2, p2.has_more as more_after_2
+from keyset_page('late', 'at', 'asc', null, 12) p1, keyset_page('late', 'at', 'asc', p1.next_cursor, 12) p2;
+-- A page of nothing but such rows cannot end (22023).
+select * from keyset_page('late', 'at', 'asc', (select next_cursor from keyset_page('late', 'at', 'asc', null, 10)), 2);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- The reference codec itself keeps the reference caps (cursor_encode mints cross-runtime cursors).
 select cursor_encode('body', 'asc', repeat('<', 300), 2);
 reset role;

@@ -59,6 +59,22 @@ select pg_temp.fails(id) from inner_t;
 select jsonb_array_length(rows) as after_error from keyset_page('inner_t', 'v', 'asc', null, 5);
 reset role;
 
+-- Unbounded recursion: a policy whose function pages the same table. It ends at Postgres' stack
+-- depth limit (54001) with a short message: no Rust backtraces piled up in the DETAIL, one per
+-- level (27 MB), although this cluster runs with RUST_BACKTRACE=1 (scripts/test.sh).
+set local role mallory;
+create temp table selfref (id int primary key, v text not null);
+insert into selfref select g, 'v' || g from generate_series(1, 5) g;
+create function pg_temp.pages_itself() returns boolean language plpgsql as
+  $$ begin perform * from keyset_page('selfref', null, 'asc', null, 2); return true; end $$;
+alter table selfref enable row level security;
+alter table selfref force row level security;
+create policy again on selfref using (pg_temp.pages_itself());
+\set VERBOSITY default
+select has_more from keyset_page('selfref');
+\set VERBOSITY terse
+reset role;
+
 -- H2: a uuid with an extra "-" in place of a digit once panicked (XX000 with a backtrace);
 -- with two it was read as another uuid. Both are invalid cursors now.
 create temp table by_uuid (id uuid primary key);
