@@ -126,9 +126,17 @@ def multi_boundary(name, rows, depth):
     values = psql(f"select {', '.join(c + '::text' for c in cols)} from assets where {where} "
                   f"order by {order} offset {k - 1} limit 1")[0]
     f = f"'{filt}'" if filt else "null"
-    # psql prints the SET's tag too; the cursor is the last line.
-    cursor = psql(f"set pg_keyset.max_page_size = {k}; select next_cursor from keyset_page_info("
-                  f"'assets', '{spec}', '{direction}', page_size => {k}, filter => {f})")[-1][0]
+    # Walk there in pages of at most 10,000 rows (the ceiling of pg_keyset.max_page_size), in
+    # one statement; psql prints the SET's tag too, so the cursor is the last line.
+    cursor = psql(f"""set pg_keyset.max_page_size = 10000;
+        with recursive w(left_, c) as (
+          select {k}, null::text
+          union all
+          select w.left_ - least(w.left_, 10000), p.next_cursor
+          from w, keyset_page_info('assets', '{spec}', '{direction}', after => w.c,
+                                   page_size => least(w.left_, 10000), filter => {f}) p
+          where w.left_ > 0)
+        select c from w where left_ = 0""")[-1][0]
     return values, cursor
 
 

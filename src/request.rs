@@ -4,6 +4,7 @@
 
 use std::ffi::CString;
 
+use keyset_core::assembly;
 use keyset_core::filter::{self, Condition, FilterOp, FilterValue};
 use keyset_core::page_request::{self, Digests, KeyColumn, Start};
 use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param};
@@ -309,7 +310,7 @@ impl Request {
                     // SAFETY: a boolean column, checked by check_layout.
                     unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
                 };
-                let a = predicate::assemble(r.len(), self.page_size as usize, self.backward, probe);
+                let a = assembly::assemble(r.len(), self.page_size as usize, self.backward, probe);
                 let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout)?;
                 let mut payloads = Vec::with_capacity(a.rows.len());
                 if let Some(col) = layout.payload {
@@ -358,9 +359,9 @@ impl Request {
     fn cursors(
         &self,
         r: &Results,
-        mut a: predicate::Assembly,
+        mut a: assembly::Assembly,
         layout: &predicate::Layout,
-    ) -> Result<(predicate::Assembly, Option<String>, Option<String>), KeysetError> {
+    ) -> Result<(assembly::Assembly, Option<String>, Option<String>), KeysetError> {
         let mint = |row: Option<usize>| row.map(|i| self.cursor_of(r, i, layout)).transpose();
         let mut far = mint(a.far_cursor_row(self.backward));
         while matches!(far, Err(KeysetError::CannotEncode(_))) {

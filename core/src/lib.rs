@@ -4,6 +4,7 @@
 //! proptest without a server. The extension crate (`pg_keyset`, at the repository root) is a thin
 //! layer that turns SQL arguments into these types and [`error::KeysetError`] into Postgres errors.
 
+pub mod assembly;
 pub mod cursor;
 pub mod error;
 pub mod filter;

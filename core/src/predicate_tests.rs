@@ -1,0 +1,546 @@
+//! Tests of the page query builder: each predicate form, parameters and layout, and two
+//! checks over every shape it can produce (nothing unqualified; `$n` as declared), plus the cap.
+use super::*;
+use crate::sort_spec::{parse, resolve};
+use Direction::{Asc, Desc};
+
+fn shape<'a>(
+    keys: &'a [SortKey],
+    nullable: &[&str],
+    nulls: Option<Vec<bool>>,
+    backward: bool,
+    output: Output,
+) -> PageShape<'a> {
+    PageShape {
+        schema: "public",
+        relation: "assets",
+        only: true,
+        row_alias: "r",
+        keys: keys
+            .iter()
+            .map(|k| Key {
+                sort: k,
+                nullable: nullable.contains(&k.column.as_str()),
+            })
+            .collect(),
+        cursor_nulls: nulls,
+        backward,
+        filter: &[],
+        page_size: 20,
+        output,
+    }
+}
+
+/// The SQL for a sort spec over columns `nullable` (the key `id` is NOT NULL).
+fn sql(
+    spec: &str,
+    nullable: &[&str],
+    nulls: Option<Vec<bool>>,
+    backward: bool,
+    output: Output,
+) -> String {
+    let keys = resolve(&parse(spec).unwrap(), Asc, "id");
+    shape(&keys, nullable, nulls, backward, output)
+        .query()
+        .unwrap()
+        .sql
+}
+
+/// The WHERE clauses of the fetching branches (the probe's come after " AS probe").
+fn wheres(sql: &str) -> Vec<String> {
+    let fetch = sql.split(" AS probe").nth(1).unwrap_or("");
+    fetch
+        .split(" WHERE ")
+        .skip(1)
+        .map(|w| w.split(" ORDER BY ").next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn identifiers_are_always_quoted() {
+    assert_eq!(quote_ident("a"), "\"a\"");
+    assert_eq!(quote_ident("we\"ird; drop"), "\"we\"\"ird; drop\"");
+    let s = sql(
+        "\"x\"\"); drop table t; --\"",
+        &[],
+        Some(vec![false, false]),
+        false,
+        Output::Rows,
+    );
+    assert!(s.contains("\"r\".\"x\"\"); drop table t; --\""), "{s}");
+}
+
+#[test]
+fn one_direction_not_null_is_one_row_value() {
+    assert_eq!(
+        sql("created_at desc", &[], Some(vec![false, false]), false, Output::Rows),
+        "SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
+         ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL) AS probe \
+         FROM (SELECT \"r\" AS t, \"r\".\"created_at\" AS k1, \"r\".\"id\" AS k2 FROM ONLY \"public\".\"assets\" \"r\" \
+         WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.<) ($1, $2) \
+         ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q \
+         ORDER BY q.k1 DESC NULLS FIRST, q.k2 DESC NULLS FIRST"
+    );
+    let s = sql("a, b, c", &[], Some(vec![false; 4]), false, Output::Rows);
+    assert!(s.contains("(\"r\".\"a\", \"r\".\"b\", \"r\".\"c\", \"r\".\"id\") OPERATOR(pg_catalog.>) ($1, $2, $3, $4)"), "{s}");
+    assert!(!s.contains("UNION ALL"));
+}
+
+#[test]
+fn sorting_by_the_key_alone() {
+    let s = sql("id", &[], Some(vec![false]), false, Output::Rows);
+    assert!(s.contains("WHERE \"r\".\"id\" OPERATOR(pg_catalog.>) $1 ORDER BY \"r\".\"id\" ASC NULLS LAST LIMIT 21"), "{s}");
+}
+
+#[test]
+fn mixed_directions_split_into_index_ranges_merged_in_page_order() {
+    let s = sql(
+        "category desc, created_at",
+        &[],
+        Some(vec![false; 3]),
+        false,
+        Output::Rows,
+    );
+    assert_eq!(
+        wheres(&s),
+        [
+            "\"r\".\"category\" OPERATOR(pg_catalog.=) $1 AND (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>) ($2, $3)",
+            "\"r\".\"category\" OPERATOR(pg_catalog.<) $1",
+        ]
+    );
+    assert!(s.contains(" UNION ALL "), "{s}");
+    assert!(s.contains(") u ORDER BY u.k1 DESC NULLS FIRST, u.k2 ASC NULLS LAST, u.k3 ASC NULLS LAST LIMIT 21) q"), "{s}");
+}
+
+#[test]
+fn nullable_columns_split_into_value_range_and_null_block() {
+    // ASC NULLS LAST after a value: the rest of the values, then the NULL block.
+    let w = wheres(&sql(
+        "p",
+        &["p"],
+        Some(vec![false, false]),
+        false,
+        Output::Rows,
+    ));
+    assert_eq!(w.len(), 2);
+    assert!(w[0].starts_with("(\"r\".\"p\", \"r\".\"id\") OPERATOR(pg_catalog.>) ($1, $2"));
+    assert_eq!(w[1], "\"r\".\"p\" IS NULL");
+    // Inside the NULL block: its rest only (ASC NULLS LAST) ...
+    let w = wheres(&sql(
+        "p",
+        &["p"],
+        Some(vec![true, false]),
+        false,
+        Output::Rows,
+    ));
+    assert_eq!(
+        w,
+        ["\"r\".\"p\" IS NULL AND \"r\".\"id\" OPERATOR(pg_catalog.>) $1"]
+    );
+    // ... and then every value (NULLS FIRST).
+    let w = wheres(&sql(
+        "p nulls first",
+        &["p"],
+        Some(vec![true, false]),
+        false,
+        Output::Rows,
+    ));
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[1], "\"r\".\"p\" IS NOT NULL");
+    // DESC NULLS LAST after a value: values, then NULLs; DESC NULLS FIRST: values only.
+    assert_eq!(
+        wheres(&sql(
+            "p desc nulls last",
+            &["p"],
+            Some(vec![false, false]),
+            false,
+            Output::Rows
+        ))
+        .len(),
+        2
+    );
+    assert_eq!(
+        wheres(&sql(
+            "p desc",
+            &["p"],
+            Some(vec![false, false]),
+            false,
+            Output::Rows
+        ))
+        .len(),
+        1
+    );
+}
+
+#[test]
+fn backward_pages_fetch_reversed_and_resort() {
+    let s = sql(
+        "created_at",
+        &[],
+        Some(vec![false, false]),
+        true,
+        Output::Json,
+    );
+    assert!(
+        s.starts_with("SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM"),
+        "{s}"
+    );
+    assert!(s.contains("SELECT pg_catalog.to_jsonb(\"r\") AS t,"), "{s}");
+    assert!(s.contains("OPERATOR(pg_catalog.<) ($1, $2) ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q"), "{s}");
+    assert!(
+        s.ends_with(") q ORDER BY q.k1 ASC NULLS LAST, q.k2 ASC NULLS LAST"),
+        "{s}"
+    );
+    // The probe looks forward, cursor row included, nearest row first.
+    assert!(s.contains("(SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
+        ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL"), "{s}");
+}
+
+#[test]
+fn first_pages_have_no_probe_and_no_parameters() {
+    let keys = resolve(&parse("p, q desc").unwrap(), Asc, "id");
+    let q = shape(&keys, &["p"], None, false, Output::Json)
+        .query()
+        .unwrap();
+    assert!(
+        !q.sql.contains("WHERE") && !q.sql.contains('$') && !q.sql.contains("LIMIT 1)"),
+        "{}",
+        q.sql
+    );
+    assert!(q.sql.contains(", false AS probe FROM"));
+    assert_eq!(q.probe_sql, "SELECT false");
+    assert!(q.params.is_empty());
+}
+
+#[test]
+fn layouts() {
+    let keys = resolve(&parse("a").unwrap(), Asc, "id");
+    let c = || Some(vec![false, false]);
+    let json = shape(&keys, &[], c(), false, Output::Json).query().unwrap();
+    assert_eq!(
+        json.layout,
+        Layout {
+            payload: Some(1),
+            first_key: 2,
+            keys: 2,
+            probe: 4
+        }
+    );
+    assert!(json.sql.contains(" LIMIT 21) q"));
+    let info = shape(&keys, &[], c(), false, Output::Info).query().unwrap();
+    assert_eq!(
+        info.layout,
+        Layout {
+            payload: None,
+            first_key: 1,
+            keys: 2,
+            probe: 3
+        }
+    );
+    assert!(
+        !info.sql.contains("AS t") && !info.sql.contains("to_jsonb"),
+        "{}",
+        info.sql
+    );
+    assert_eq!(json.params, [Param::Cursor(0), Param::Cursor(1)]);
+}
+
+#[test]
+fn filters_are_conjuncts_with_parameters_after_the_cursors() {
+    let keys = resolve(&parse("a").unwrap(), Desc, "id");
+    let filter = crate::filter::parse(
+        r#"{"status": "x", "tags": {"@>": ["a"]}, "gone": null, "n": {"in": [1, 2]}}"#,
+    )
+    .unwrap();
+    let shape = PageShape {
+        schema: "s",
+        relation: "t",
+        only: false,
+        row_alias: "r",
+        keys: keys
+            .iter()
+            .map(|k| Key {
+                sort: k,
+                nullable: true,
+            })
+            .collect(),
+        cursor_nulls: Some(vec![true, false]),
+        backward: false,
+        filter: &filter,
+        page_size: 5,
+        output: Output::Rows,
+    };
+    let q = shape.query().unwrap();
+    // gone IS NULL, n = ANY, status =, tags @>: the cursor's one non-NULL value, then three.
+    assert_eq!(
+        q.params,
+        [
+            Param::Cursor(1),
+            Param::Filter(1),
+            Param::Filter(2),
+            Param::Filter(3)
+        ]
+    );
+    for part in [
+        "\"r\".\"gone\" IS NULL",
+        "\"r\".\"n\" OPERATOR(pg_catalog.=) ANY ($2)",
+        "\"r\".\"status\" OPERATOR(pg_catalog.=) $3",
+        "\"r\".\"tags\" OPERATOR(pg_catalog.@>) $4",
+    ] {
+        assert!(q.sql.contains(part), "{part} in {}", q.sql);
+    }
+    assert!(
+        q.sql.contains("FROM \"s\".\"t\" \"r\"") && !q.sql.contains("ONLY"),
+        "{}",
+        q.sql
+    );
+}
+
+/// Every operator, function and cast in `sql` is schema-qualified: outside quoted names, an
+/// operator character appears only inside `OPERATOR(pg_catalog.…)`, a name before `(` is
+/// `pg_catalog.`-qualified or one of the keywords the builder writes, and a cast names
+/// `pg_catalog.`. Returns the first offence.
+pub(crate) fn unqualified(sql: &str) -> Option<String> {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    let mut word_start: Option<usize> = None;
+    const KEYWORDS_BEFORE_PAREN: [&str; 8] = [
+        "SELECT", "FROM", "WHERE", "AND", "OR", "ALL", "ANY", "OPERATOR",
+    ];
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' {
+            // A quoted identifier: skip to its closing quote ("" is an escaped quote).
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                i += 1;
+            }
+            i += 1;
+            word_start = None;
+            continue;
+        }
+        if c == b'\'' {
+            return Some(format!("a string literal at byte {i}"));
+        }
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'$' {
+            word_start.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            let word = &sql[start..i];
+            let next = sql[i..].trim_start();
+            if next.starts_with('(')
+                && !word.starts_with("pg_catalog.")
+                && !KEYWORDS_BEFORE_PAREN.contains(&word)
+            {
+                return Some(format!("unqualified call {word}( at byte {start}"));
+            }
+        }
+        if c == b':' {
+            if sql[i..].starts_with("::pg_catalog.") {
+                i += 2;
+                continue;
+            }
+            return Some(format!("an unqualified cast at byte {i}"));
+        }
+        if b"+-*/<>=~!@#%^&|`?".contains(&c) {
+            let before = &sql[..i];
+            let ok = before.ends_with("OPERATOR(pg_catalog.");
+            if !ok {
+                return Some(format!(
+                    "an unqualified operator {:?} at byte {i}",
+                    &sql[i..(i + 2).min(sql.len())]
+                ));
+            }
+            while i < b.len() && b"+-*/<>=~!@#%^&|`?".contains(&b[i]) {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
+}
+
+#[test]
+fn the_scanner_finds_what_it_looks_for() {
+    assert_eq!(unqualified("SELECT a OPERATOR(pg_catalog.>) $1"), None);
+    assert_eq!(unqualified("SELECT \"a>b\"(x)::pg_catalog.int4"), None);
+    assert!(unqualified("SELECT pg_catalog.count(*) > 5").is_some());
+    assert!(unqualified("SELECT to_jsonb(r)").is_some());
+    assert!(unqualified("SELECT a::int4").is_some());
+    assert!(unqualified("SELECT 'x'").is_some());
+    assert!(unqualified("SELECT a OPERATOR(public.>) b").is_some());
+}
+
+/// Every shape the builder can produce, for the scanner and the size cap.
+fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
+    let filter = crate::filter::parse(
+        r#"{"s": "x", "t": {"@>": ["a"]}, "g": null, "n": {"in": [1, 2], "<>": 3, "<": 9, "<=": 8, ">": 0, ">=": 1}, "h": {"is not": null}}"#,
+    )
+    .unwrap();
+    let specs = [
+        "a",
+        "id",
+        "a desc",
+        "a, b desc",
+        "a nulls first, b desc nulls last, c",
+        "a desc, b, c desc nulls last",
+        "a, id desc",
+    ];
+    for spec in specs {
+        for dir in [Asc, Desc] {
+            let keys = resolve(&parse(spec).unwrap(), dir, "id");
+            let m = keys.len();
+            for nullable_mask in 0..(1u32 << (m - 1)) {
+                for nulls_mask in 0..(1u32 << (m - 1)) {
+                    for cursor in [false, true] {
+                        for backward in [false, true] {
+                            for output in [Output::Json, Output::Rows, Output::Info] {
+                                for f in [&filter[..0], &filter[..]] {
+                                    let mut shape = PageShape {
+                                        schema: "s",
+                                        relation: "t",
+                                        only: nulls_mask % 2 == 0,
+                                        row_alias: "keyset_row",
+                                        keys: keys
+                                            .iter()
+                                            .enumerate()
+                                            .map(|(i, k)| Key {
+                                                sort: k,
+                                                nullable: i + 1 < m
+                                                    && nullable_mask & (1 << i) != 0,
+                                            })
+                                            .collect(),
+                                        cursor_nulls: cursor.then(|| {
+                                            (0..m)
+                                                .map(|i| i + 1 < m && nulls_mask & (1 << i) != 0)
+                                                .collect()
+                                        }),
+                                        backward,
+                                        filter: f,
+                                        page_size: 7,
+                                        output,
+                                    };
+                                    if let Some(n) = &shape.cursor_nulls {
+                                        // A NULL cursor value only for a nullable column.
+                                        if n.iter()
+                                            .zip(&shape.keys)
+                                            .any(|(null, k)| *null && !k.nullable)
+                                        {
+                                            continue;
+                                        }
+                                    }
+                                    let q = shape.query().unwrap();
+                                    each(&shape, &q);
+                                    shape.page_size = 1;
+                                    each(&shape, &shape.query().unwrap());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn no_unqualified_operator_or_function() {
+    let mut n = 0;
+    all_shapes(|_, q| {
+        n += 1;
+        for text in [&q.sql, &q.probe_sql] {
+            if let Some(offence) = unqualified(text) {
+                panic!("{offence} in {text}");
+            }
+        }
+    });
+    assert!(n > 5000, "only {n} shapes");
+}
+
+#[test]
+fn parameters_match_the_text() {
+    all_shapes(|shape, q| {
+        // Every $n in the text is a declared parameter, and every parameter is used.
+        let used: std::collections::BTreeSet<usize> = q
+            .sql
+            .split('$')
+            .skip(1)
+            .filter_map(|t| t.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+            .collect();
+        let declared: std::collections::BTreeSet<usize> = (1..=q.params.len()).collect();
+        assert_eq!(used, declared, "{}", q.sql);
+        for p in &q.params {
+            match *p {
+                Param::Cursor(i) => assert!(!shape.cursor_nulls.as_ref().unwrap()[i]),
+                Param::Filter(i) => assert!(shape.filter[i].op.takes_value()),
+            }
+        }
+    });
+}
+
+/// The page query of `columns` nullable sort columns with 63-byte names in alternating
+/// directions and a filter of `conditions` conditions on them, with a cursor with no NULL.
+fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> {
+    let names: Vec<String> = (0..=columns)
+        .map(|i| format!("n{i:02}{}", "n".repeat(60)))
+        .collect();
+    let spec: Vec<String> = names[..columns]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" }))
+        .collect();
+    let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, &names[columns]);
+    let conds: Vec<String> = (0..conditions.div_ceil(2))
+        .map(|i| {
+            format!(
+                "\"{}\": {{\">\": 1, \"<\": 9}}",
+                format!("f{i:02}{}", "n".repeat(60))
+            )
+        })
+        .collect();
+    let filter = crate::filter::parse(&format!("{{{}}}", conds.join(", "))).unwrap();
+    let shape = PageShape {
+        schema: &names[0],
+        relation: &names[1],
+        only: true,
+        row_alias: "keyset_row_1600",
+        keys: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Key {
+                sort: k,
+                nullable: i < columns,
+            })
+            .collect(),
+        cursor_nulls: Some(vec![false; columns + 1]),
+        backward: false,
+        filter: &filter,
+        page_size: 10_000,
+        output: Output::Json,
+    };
+    shape.query()
+}
+
+#[test]
+fn the_size_cap() {
+    // Every number of sort columns fits on its own, and a full filter with a few columns;
+    // 16 nullable columns in alternating directions with a full filter do not.
+    let size = |q: PageQuery| q.sql.len() + q.probe_sql.len();
+    let sixteen = size(largest(16, 0).unwrap());
+    let filtered = size(largest(4, 32).unwrap());
+    eprintln!("16 nullable alternating columns: {sixteen} bytes; 4 columns and 32 conditions: {filtered} bytes");
+    assert!(matches!(
+        largest(16, 32),
+        Err(KeysetError::QueryTooLarge { .. })
+    ));
+}
