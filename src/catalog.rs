@@ -91,6 +91,17 @@ pub fn type_name(oid: pg_sys::Oid) -> String {
     }
 }
 
+/// A type's name schema-qualified (`pg_catalog.int4`), for SQL pg_keyset writes: never resolved
+/// through the caller's search_path.
+pub fn qualified_type_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: format_type_be_qualified accepts any oid and returns a palloc'd C string.
+    unsafe {
+        CStr::from_ptr(pg_sys::format_type_be_qualified(oid))
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
 unsafe fn cstr(p: *const std::os::raw::c_char) -> String {
     CStr::from_ptr(p).to_string_lossy().into_owned()
 }

@@ -223,7 +223,8 @@ CREATE FUNCTION keyset_explain(
     with_analyze boolean DEFAULT false
 ) RETURNS TABLE (sql text, plan text)
 VOLATILE PARALLEL RESTRICTED SECURITY INVOKER ROWS 1 LANGUAGE c
-SET max_parallel_workers_per_gather = 0
+SET max_parallel_workers_per_gather = 0 SET plan_cache_mode = force_generic_plan
+SET extra_float_digits = 3
 AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
 "#)]
 fn keyset_explain(
@@ -251,31 +252,88 @@ fn keyset_explain(
         })?;
         let query = req.shape(Output::Json).query()?;
         let (types, datums) = req.params(&query)?;
-        // EXPLAIN runs through the same plan cache, under its own text. ANALYZE shows the rows
-        // each scan read and removed (TIMING OFF keeps the text stable). The function's own
-        // SET max_parallel_workers_per_gather = 0 keeps EXPLAIN from showing parallel plans
-        // the page query itself never gets (SPI_prepare plans without CURSOR_OPT_PARALLEL_OK).
+        // The plan keyset_page runs is the generic plan of its kept statement (spi_plan.rs):
+        // EXPLAIN shows that one by preparing the query under a name of its own and explaining
+        // its EXECUTE, the function's SET plan_cache_mode = force_generic_plan choosing the
+        // generic plan. (EXPLAIN of the bare query with the values bound would plan a custom
+        // plan with constants, which keyset_page never runs.) EXECUTE's arguments cannot be
+        // parameters (Postgres evaluates them without the caller's), so each value is written as
+        // a quoted literal of its schema-qualified type, by the type's own output function and
+        // quote_literal, in this one-off EXPLAIN only; the page query itself stays bound
+        // parameters. ANALYZE shows the rows each scan read and removed (TIMING OFF keeps the
+        // text stable). SET max_parallel_workers_per_gather = 0: SPI never plans the page query
+        // parallel either; SET extra_float_digits = 3: a float literal reads back exactly.
+        let name = explain_statement_name();
+        let type_names: Vec<String> = types
+            .iter()
+            .map(|&t| catalog::qualified_type_name(t))
+            .collect();
+        let prepare = if types.is_empty() {
+            format!("PREPARE {name} AS {}", query.sql)
+        } else {
+            format!("PREPARE {name}({}) AS {}", type_names.join(", "), query.sql)
+        };
+        spi_plan::run_once(&prepare, &[], &[], |_| Ok(()))?;
         let options = if analyze {
             "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF"
         } else {
             "COSTS OFF"
         };
-        let explain = format!("EXPLAIN ({options}) {}", query.sql);
-        let lines = spi_plan::run(false, explain, &types, &datums, |r| {
-            if r.columns() != 1 || r.column_type(1) != pg_sys::TEXTOID {
-                return Err(KeysetError::Internal("unexpected EXPLAIN output"));
-            }
-            // SAFETY: one text column, checked above.
-            Ok((0..r.len())
-                .map(|i| unsafe {
-                    r.row(i)
-                        .datum(1)
-                        .and_then(|d| String::from_datum(d, false))
-                        .unwrap_or_default()
-                })
-                .collect::<Vec<_>>())
-        })?;
+        let args: Vec<String> = types
+            .iter()
+            .zip(&datums)
+            .zip(&type_names)
+            // SAFETY: each datum is a valid value of its type (built by request::params).
+            .map(|((&t, &d), name)| Ok(format!("{}::{name}", unsafe { quoted_literal(d, t)? })))
+            .collect::<Result<_, _>>()?;
+        let execute = if args.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}({})", args.join(", "))
+        };
+        let lines = spi_plan::run_once(
+            &format!("EXPLAIN ({options}) EXECUTE {execute}"),
+            &[],
+            &[],
+            |r| {
+                if r.columns() != 1 || r.column_type(1) != pg_sys::TEXTOID {
+                    return Err(KeysetError::Internal("unexpected EXPLAIN output"));
+                }
+                // SAFETY: one text column, checked above.
+                Ok((0..r.len())
+                    .map(|i| unsafe {
+                        r.row(i)
+                            .datum(1)
+                            .and_then(|d| String::from_datum(d, false))
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>())
+            },
+        )?;
+        spi_plan::run_once(&format!("DEALLOCATE {name}"), &[], &[], |_| Ok(()))?;
         Ok(TableIterator::once((query.sql, lines.join("\n"))))
     };
     run().map_err(report)
+}
+
+/// A prepared-statement name no other keyset_explain call in this backend uses (one left behind
+/// by an ERROR between PREPARE and DEALLOCATE cannot collide with the next).
+fn explain_statement_name() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("pg_keyset_explain_{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A value as an SQL string literal: its type's output text, quoted by Postgres' quote_literal.
+///
+/// # Safety
+/// `datum` must be a valid, non-NULL datum of type `oid`.
+unsafe fn quoted_literal(datum: pg_sys::Datum, oid: pg_sys::Oid) -> Result<String, KeysetError> {
+    let text = crate::sql_value::output_text(datum, oid);
+    let c = std::ffi::CString::new(text)
+        .map_err(|_| KeysetError::Internal("a value with a NUL byte"))?;
+    let quoted = pg_sys::quote_literal_cstr(c.as_ptr());
+    Ok(std::ffi::CStr::from_ptr(quoted)
+        .to_string_lossy()
+        .into_owned())
 }

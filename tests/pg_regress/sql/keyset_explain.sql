@@ -20,7 +20,9 @@ select plan from keyset_explain('events', 'at', 'desc', :'deep', 20);
 -- Oldest first, 99% depth is near id 198000.
 select plan from keyset_explain('events', 'at', 'asc', cursor_encode('at', 'asc', (select at from events where id = 198000), 198000), 20);
 
--- The generic plan Postgres switches to after five executions is the same index range.
+-- keyset_page always runs its query's generic plan (one plan per shape, never re-planned per
+-- call), and keyset_explain shows exactly that plan: the same as PREPARE + EXPLAIN EXECUTE under
+-- force_generic_plan.
 select sql as page_sql from keyset_explain('events', 'at', 'desc', :'deep', 20) \gset
 prepare page(timestamptz, bigint) as :page_sql;
 set local plan_cache_mode = force_generic_plan;

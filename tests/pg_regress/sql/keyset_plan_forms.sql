@@ -1,8 +1,8 @@
 -- Each predicate form on 100,000 rows at ~1% and ~99% depth, with EXPLAIN ANALYZE through
--- keyset_explain: the cursor drives an Index Cond in every branch and probe, nothing is scanned
--- sequentially, rows removed by filter do not grow with depth, and the rows all plan nodes
--- produce (rows_all_nodes: the work done) are the same at 1% and at 99% depth. Backward pages
--- add a Sort of the at most 21 fetched rows back into display order.
+-- keyset_explain (the generic plan keyset_page runs): the cursor drives an Index Cond in every
+-- branch and probe, nothing is scanned sequentially, rows removed by filter do not grow with
+-- depth, and neither do the rows all plan nodes produce (rows_all_nodes: the work done).
+-- Backward pages add a Sort of the at most 21 fetched rows back into display order.
 --   row value: one direction, NOT NULL   -> (created_at, id) > ($1, $2)
 --   mixed directions                     -> category = $1 AND (created_at, id) > ($2, $3), then category < $1
 --   nullable column                      -> (priority, created_at, id) < (...), then the NULL block
