@@ -234,6 +234,20 @@ pub struct Results {
 }
 
 impl Results {
+    /// The tuple table of the execution that returned `rc` (negative: an SPI failure).
+    unsafe fn of(rc: i32) -> Result<Results, KeysetError> {
+        if rc < 0 {
+            return Err(KeysetError::Internal("an SPI execution failed"));
+        }
+        let table = pg_sys::SPI_tuptable;
+        let count = if table.is_null() {
+            0
+        } else {
+            pg_sys::SPI_processed as usize
+        };
+        Ok(Results { table, count })
+    }
+
     pub fn len(&self) -> usize {
         self.count
     }
@@ -292,6 +306,16 @@ impl Row {
 /// the connection to Postgres' own abort processing, which is what SPI expects).
 struct Connection;
 
+impl Connection {
+    /// SPI_connect; the guard's Drop is the matching SPI_finish.
+    unsafe fn open() -> Result<Connection, KeysetError> {
+        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
+            return Err(KeysetError::Internal("SPI_connect failed"));
+        }
+        Ok(Connection)
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
         if !std::thread::panicking() {
@@ -309,12 +333,9 @@ pub fn run_once<T>(
     args: &[pg_sys::Datum],
     read: impl FnOnce(&Results) -> Result<T, KeysetError>,
 ) -> Result<T, KeysetError> {
-    // SAFETY: a balanced SPI_connect/SPI_finish (the Connection guard) around one execution.
+    // SAFETY: one execution inside a connection the guard closes.
     unsafe {
-        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
-            return Err(KeysetError::Internal("SPI_connect failed"));
-        }
-        let _connection = Connection;
+        let _connection = Connection::open()?;
         let text =
             CString::new(sql).map_err(|_| KeysetError::Internal("a statement with a NUL byte"))?;
         let mut args = args.to_vec();
@@ -328,16 +349,7 @@ pub fn run_once<T>(
             false,
             0,
         );
-        if rc < 0 {
-            return Err(KeysetError::Internal("SPI_execute_with_args failed"));
-        }
-        let table = pg_sys::SPI_tuptable;
-        let count = if table.is_null() {
-            0
-        } else {
-            pg_sys::SPI_processed as usize
-        };
-        read(&Results { table, count })
+        read(&Results::of(rc)?)
     }
 }
 
@@ -351,28 +363,17 @@ pub fn run<T>(
     args: &[pg_sys::Datum],
     read: impl FnOnce(&Results) -> Result<T, KeysetError>,
 ) -> Result<T, KeysetError> {
-    // SAFETY: a balanced SPI_connect/SPI_finish (the Connection guard) around a pinned plan.
+    // SAFETY: one execution of a pinned plan inside a connection the guard closes.
     unsafe {
-        if pg_sys::SPI_connect() != pg_sys::SPI_OK_CONNECT as i32 {
-            return Err(KeysetError::Internal("SPI_connect failed"));
-        }
-        let _connection = Connection;
+        let _connection = Connection::open()?;
         let key: Key = (sql, argtypes.to_vec());
         let (plan, pin) = pinned_plan(key)?;
         let mut args = args.to_vec();
         let nulls = vec![b' ' as std::os::raw::c_char; args.len()];
         let rc = pg_sys::SPI_execute_plan(plan, args.as_mut_ptr(), nulls.as_ptr(), read_only, 0);
-        if rc < 0 {
-            return Err(KeysetError::Internal("SPI_execute_plan failed"));
-        }
+        let results = Results::of(rc)?;
         remeasure(&pin.key);
-        let table = pg_sys::SPI_tuptable;
-        let count = if table.is_null() {
-            0
-        } else {
-            pg_sys::SPI_processed as usize
-        };
-        let out = read(&Results { table, count });
+        let out = read(&results);
         drop(pin);
         out
     }

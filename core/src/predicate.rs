@@ -487,5 +487,5 @@ impl PageShape<'_> {
 }
 
 #[cfg(test)]
-#[path = "predicate_tests.rs"]
+#[path = "tests/predicate.rs"]
 mod tests;
