@@ -114,13 +114,10 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
         &filter,
         &settings,
     );
-    let digest = page_request::digest(
-        &facts.schema,
-        &facts.relation,
-        &facts.keys,
-        &filter,
-        &settings,
-    );
+    // Hashed once: the digest cursors must carry is the listing's own unless the listing is the
+    // single-column form.
+    let digest = (!page_request::is_single_column_form(&facts.keys, &filter))
+        .then(|| listing_digest.clone());
     let columns: Vec<KeyColumn> = facts
         .key_columns
         .iter()
