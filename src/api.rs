@@ -1,63 +1,32 @@
-//! The SQL surface of the cursor codec: thin wrappers over `keyset_core::cursor`.
-//! Argument names avoid PostgREST's reserved query-string words (`order`, `limit`, ...), so the
-//! same names work from SQL, named-argument calls and PostgREST RPC.
+//! Every SQL function of pg_keyset, a few lines each: read the arguments, call the Rust that
+//! does the work (`codec.rs`, `page.rs`, `explain.rs`), turn a `KeysetError` into a Postgres
+//! error. Their SQL declarations (signatures, defaults, volatility, comments) are in
+//! `sql/functions.sql`, the one place they are written.
+//!
+//! The keyset functions read their arguments from fcinfo through [`Args::read`] (`request.rs`),
+//! so the eight shared arguments are spelled once in Rust.
 
-use keyset_core::{cursor, Direction, KeysetError};
+use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyElement;
 
 use crate::error::{report, PgResult};
-use crate::sql_value::wire_string;
-use pgrx::pg_sys::panic::ErrorReport;
+use crate::request::Args;
+use crate::{codec, explain, page};
 
-fn required<T>(arg: Option<T>, name: &'static str) -> Result<T, KeysetError> {
-    arg.ok_or(KeysetError::NullArgument(name))
-}
-
-fn direction(arg: Option<&str>) -> Result<Direction, KeysetError> {
-    Direction::from_sql(required(arg, "direction")?)
-}
-
-fn encode(
-    sort: Option<&str>,
-    dir: Option<&str>,
-    value: Option<String>,
-    id: Option<String>,
-) -> Result<String, KeysetError> {
-    let sort = required(sort, "sort")?;
-    let dir = direction(dir)?;
-    let id = required(id, "id")?;
-    cursor::encode(sort, dir, value.as_deref(), &id).map_err(KeysetError::CannotEncode)
-}
-
-/// `cursor_encode(sort, direction, value "any", id "any")`: the value's own SQL type picks its
-/// encoding (timestamps as Unix µs, ...); `value` may be NULL (`"v":null`).
-/// Declared with `"any"` (hand-written CREATE FUNCTION: pgrx only knows `anyelement`) because
-/// `anyelement`/`anycompatible` reject untyped literals such as `cursor_encode('name', 'asc', 'x', 9)`
-/// and would force value and id into related types.
-#[pg_extern(sql = r#"
-CREATE FUNCTION cursor_encode(sort text, direction text, value "any", id "any")
-RETURNS text IMMUTABLE PARALLEL SAFE LANGUAGE c
-AS 'MODULE_PATHNAME', '@FUNCTION_NAME@';
-"#)]
+#[pg_extern(sql = false)]
 fn cursor_encode(
     sort: Option<&str>,
     direction: Option<&str>,
     value: Option<AnyElement>,
     id: Option<AnyElement>,
 ) -> PgResult<String> {
-    let run = || {
-        let value = value.map(|v| wire_string(&v, "value")).transpose()?;
-        let id = id.map(|i| wire_string(&i, "id")).transpose()?;
-        encode(sort, direction, value, id)
-    };
-    run().map_err(report)
+    codec::encode(sort, direction, value, id).map_err(report)
 }
 
-/// `cursor_decode(cursor)`: the four wire fields of a valid cursor, or 22023 naming the fault.
-/// (Spelled `Result<TableIterator<..>, ErrorReport>`: pgrx's SQL generator cannot see through a
-/// type alias around a TableIterator.)
-#[pg_extern(immutable, parallel_safe)]
+/// (Spelled `Result<TableIterator<..>, ErrorReport>`: pgrx cannot see through a type alias
+/// around a TableIterator.)
+#[pg_extern(sql = false)]
 fn cursor_decode(
     cursor: &str,
 ) -> Result<
@@ -74,16 +43,78 @@ fn cursor_decode(
     >,
     ErrorReport,
 > {
-    let c = cursor::decode(cursor).map_err(|f| report(KeysetError::InvalidCursor(f)))?;
-    // A multi-column cursor's "x" (values of the sort columns between the first one and the
-    // key) and "h" (the listing's digest); NULL for a single-column cursor.
-    let more = (!c.more.is_empty()).then_some(c.more);
-    Ok(TableIterator::once((
-        c.sort,
-        c.direction.as_str().to_string(),
-        c.value,
-        c.id,
-        more,
-        c.digest,
-    )))
+    let row = codec::decode(cursor).map_err(report)?;
+    Ok(TableIterator::once(row))
+}
+
+#[pg_extern(sql = false)]
+fn keyset_page(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(rows, AnyElement),
+            name!(next_cursor, Option<String>),
+            name!(has_more, bool),
+            name!(prev_cursor, Option<String>),
+            name!(has_previous, bool),
+        ),
+    >,
+    ErrorReport,
+> {
+    let row = Args::read(fcinfo)
+        .and_then(|a| page::json_page(&a))
+        .map_err(report)?;
+    Ok(TableIterator::once(row))
+}
+
+#[pg_extern(sql = false)]
+fn keyset_page_info(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(next_cursor, Option<String>),
+            name!(has_more, bool),
+            name!(prev_cursor, Option<String>),
+            name!(has_previous, bool),
+        ),
+    >,
+    ErrorReport,
+> {
+    let row = Args::read(fcinfo)
+        .and_then(|a| page::info(&a))
+        .map_err(report)?;
+    Ok(TableIterator::once(row))
+}
+
+#[pg_extern(sql = false)]
+fn keyset_rows(fcinfo: pg_sys::FunctionCallInfo) -> PgResult<SetOfIterator<'static, AnyElement>> {
+    let rows = Args::read(fcinfo)
+        .and_then(|a| page::rows(&a, fcinfo))
+        .map_err(report)?;
+    Ok(SetOfIterator::new(rows))
+}
+
+#[pg_extern(sql = false)]
+fn keyset_explain(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> Result<
+    TableIterator<
+        'static,
+        (
+            name!(sql, String),
+            name!(plan, String),
+            name!(resolved_key, String),
+            name!(key_source, String),
+        ),
+    >,
+    ErrorReport,
+> {
+    let row = Args::read(fcinfo)
+        .and_then(|a| explain::explain(&a, fcinfo))
+        .map_err(report)?;
+    Ok(TableIterator::once(row))
 }

@@ -1,28 +1,32 @@
-//! Table facts for one call, read from the relcache: names, the primary key, the sort columns'
-//! types and NOT NULL flags, the filter's columns.
+//! Relation facts for one call, read from the relcache: its kind and names, its key (`key.rs`,
+//! `view_key.rs`), the resolved ORDER BY with each key's column, the filter's columns, and the
+//! relation whose indexes serve the listing (itself, or the table under a simple view).
 //!
 //! Nothing is cached here on purpose: the relcache already is the per-backend cache, kept
-//! current by Postgres' own invalidation, so DDL (renames, dropped columns, a new primary key)
-//! is seen by the very next call without any catalog query.
+//! current by Postgres' own invalidation, so DDL (renames, dropped columns, a new key) is seen by
+//! the very next call without any catalog query.
 //!
 //! The caller's SELECT privilege is checked first, before anything about the relation (its
 //! columns, its key, its indexes) can show up in an error or a NOTICE.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 
 use keyset_core::filter::Condition;
+use keyset_core::relation::{KeySource, RelationKind};
 use keyset_core::sort_spec::{self, SortItem, SortKey};
 use keyset_core::typed_value::WireType;
 use keyset_core::{Direction, KeysetError};
 use pgrx::pg_sys;
 
+use crate::key;
 use crate::spi_plan;
+use crate::types::{settings_dependent, type_name, wire_type};
+use crate::view_key::{self, ViewBase};
 
 /// A column of the relation as the page query needs it.
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    pub attnum: i16,
     /// The column's declared type (a domain stays a domain).
     pub type_oid: pg_sys::Oid,
     /// The column's type with domains resolved: the parameter type of the plan, so a domain's
@@ -30,75 +34,76 @@ pub struct Column {
     pub base_oid: pg_sys::Oid,
     pub collation: pg_sys::Oid,
     pub wire: WireType,
+    /// Known NOT NULL (a view's column: when its base table's is; a materialized view's: never).
     pub not_null: bool,
+    /// Its attribute number in the relation whose indexes serve the listing (a simple view's
+    /// base table), if it is a column there.
+    pub index_attnum: Option<i16>,
+}
+
+/// One key of the resolved ORDER BY with its column.
+#[derive(Debug, Clone)]
+pub struct OrderKey {
+    pub sort: SortKey,
+    pub column: Column,
+    /// A column of the unique key: a NULL in it is an error, never a row of the listing.
+    pub in_key: bool,
 }
 
 /// A filter condition's column.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FilterColumn {
-    pub attnum: i16,
     pub base_oid: pg_sys::Oid,
-    /// Whether its input function reads values differently under other session settings
-    /// (TimeZone, DateStyle, IntervalStyle, search_path, lc_monetary): dates and times,
-    /// intervals, money, the reg* types, and arrays of them.
+    /// Whether its input function reads values differently under other session settings.
     pub settings_dependent: bool,
+    /// As [`Column::index_attnum`].
+    pub index_attnum: Option<i16>,
 }
 
-/// What one keyset_page call needs to know about its relation.
+/// The unique key of a listing and where it came from.
 #[derive(Debug, Clone)]
-pub struct TableFacts {
+pub struct Key {
+    pub columns: Vec<String>,
+    pub source: KeySource,
+}
+
+/// The relation whose indexes can serve a listing: the relation itself, or the table under a
+/// simple view.
+#[derive(Debug, Clone)]
+pub struct IndexTarget {
     pub relid: pg_sys::Oid,
-    /// The relation's composite type (the type of a whole row).
-    pub row_type: pg_sys::Oid,
-    /// An ordinary table (paged with `FROM ONLY`), not a partitioned one.
-    pub ordinary: bool,
     pub schema: String,
     pub relation: String,
-    /// An alias for the table in the page query that no column of it is named.
+}
+
+/// What one call needs to know about its relation.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    /// The relation's composite type (the type of a whole row).
+    pub row_type: pg_sys::Oid,
+    pub kind: RelationKind,
+    pub schema: String,
+    pub relation: String,
+    /// An alias for the relation in the page query that no column of it is named.
     pub row_alias: String,
-    /// The resolved ORDER BY (listed columns, then the primary key) and its columns.
-    pub keys: Vec<SortKey>,
-    pub key_columns: Vec<Column>,
-    /// For each filter condition, its column.
-    pub filter_columns: Vec<FilterColumn>,
+    /// The resolved ORDER BY (listed columns, then the key's) with each key's column.
+    pub keys: Vec<OrderKey>,
+    pub key: Key,
+    /// One per filter condition, in the filter's order.
+    pub filter: Vec<FilterColumn>,
+    /// None: a view that is not simple (no index can be checked for it).
+    pub index_target: Option<IndexTarget>,
 }
 
-/// The cursor type of a (base) type oid, if cursors can carry it.
-pub fn wire_type(base: pg_sys::Oid) -> Option<WireType> {
-    Some(match base {
-        pg_sys::INT2OID => WireType::Int2,
-        pg_sys::INT4OID => WireType::Int4,
-        pg_sys::INT8OID => WireType::Int8,
-        pg_sys::FLOAT4OID => WireType::Float4,
-        pg_sys::FLOAT8OID => WireType::Float8,
-        pg_sys::NUMERICOID => WireType::Numeric,
-        pg_sys::BOOLOID => WireType::Bool,
-        pg_sys::TEXTOID | pg_sys::VARCHAROID | pg_sys::BPCHAROID => WireType::Text,
-        pg_sys::NAMEOID => WireType::Name,
-        pg_sys::UUIDOID => WireType::Uuid,
-        pg_sys::DATEOID => WireType::Date,
-        pg_sys::TIMESTAMPOID | pg_sys::TIMESTAMPTZOID => WireType::Timestamp,
-        _ => return None,
-    })
-}
-
-pub fn type_name(oid: pg_sys::Oid) -> String {
-    // SAFETY: format_type_be accepts any oid and returns a palloc'd C string.
-    unsafe {
-        CStr::from_ptr(pg_sys::format_type_be(oid))
-            .to_string_lossy()
-            .into_owned()
+impl Facts {
+    /// The resolved ORDER BY alone.
+    pub fn sort_keys(&self) -> Vec<SortKey> {
+        self.keys.iter().map(|k| k.sort.clone()).collect()
     }
-}
 
-/// A type's name schema-qualified (`pg_catalog.int4`), for SQL pg_keyset writes: never resolved
-/// through the caller's search_path.
-pub fn qualified_type_name(oid: pg_sys::Oid) -> String {
-    // SAFETY: format_type_be_qualified accepts any oid and returns a palloc'd C string.
-    unsafe {
-        CStr::from_ptr(pg_sys::format_type_be_qualified(oid))
-            .to_string_lossy()
-            .into_owned()
+    /// An ordinary table is read `FROM ONLY` (its key covers its own rows only).
+    pub fn only(&self) -> bool {
+        self.kind == RelationKind::Table
     }
 }
 
@@ -106,35 +111,23 @@ unsafe fn cstr(p: *const std::os::raw::c_char) -> String {
     CStr::from_ptr(p).to_string_lossy().into_owned()
 }
 
-/// Whether a type's text input depends on session settings (see [`FilterColumn`]).
-fn settings_dependent(oid: pg_sys::Oid) -> bool {
-    // SAFETY: catalog lookups by oid.
-    unsafe {
-        let element = pg_sys::get_element_type(oid);
-        let t = if element != pg_sys::InvalidOid {
-            pg_sys::getBaseType(element)
-        } else {
-            oid
-        };
-        let mut category: std::os::raw::c_char = 0;
-        let mut preferred = false;
-        pg_sys::get_type_category_preferred(t, &mut category, &mut preferred);
-        let reg = [
-            pg_sys::REGCLASSOID,
-            pg_sys::REGTYPEOID,
-            pg_sys::REGPROCOID,
-            pg_sys::REGPROCEDUREOID,
-            pg_sys::REGOPEROID,
-            pg_sys::REGOPERATOROID,
-            pg_sys::REGCONFIGOID,
-            pg_sys::REGDICTIONARYOID,
-            pg_sys::REGNAMESPACEOID,
-            pg_sys::REGROLEOID,
-            pg_sys::REGCOLLATIONOID,
-            pg_sys::MONEYOID,
-        ];
-        matches!(category as u8, b'D' | b'T') || reg.contains(&t)
-    }
+/// Postgres' own identifier quoting (quotes only where needed), for DDL in hints.
+pub fn quote(name: &str) -> String {
+    let c = CString::new(name).unwrap_or_default();
+    // SAFETY: quote_identifier returns its argument or a palloc'd copy, both valid C strings.
+    unsafe { cstr(pg_sys::quote_identifier(c.as_ptr())) }
+}
+
+/// (schema, name) of an open relation.
+///
+/// # Safety
+/// `rel` must be an open relation.
+pub unsafe fn relation_name(rel: pg_sys::Relation) -> (String, String) {
+    let form = &*(*rel).rd_rel;
+    (
+        cstr(pg_sys::get_namespace_name(form.relnamespace)),
+        cstr(form.relname.data.as_ptr()),
+    )
 }
 
 /// How Postgres names a relation kind in "permission denied for ..." messages.
@@ -148,15 +141,19 @@ fn kind_word(relkind: u8) -> &'static str {
     }
 }
 
+/// The arguments that shape a listing.
+pub struct Listing<'a> {
+    /// The sort as written (`None`: the key alone).
+    pub sort: Option<&'a [SortItem]>,
+    pub direction: Direction,
+    /// The `key` argument's column names.
+    pub key: Option<&'a [String]>,
+    pub filter: &'a [Condition],
+}
+
 /// Opens the relation (AccessShareLock, held to the end of the transaction like any query's),
-/// checks the caller may read it, and resolves the sort (`None` = the primary key alone) and
-/// the filter's columns.
-pub fn resolve(
-    relid: pg_sys::Oid,
-    sort: Option<&[SortItem]>,
-    direction: Direction,
-    filter: &[Condition],
-) -> Result<TableFacts, KeysetError> {
+/// checks the caller may read it, and resolves its key, the sort and the filter's columns.
+pub fn resolve(relid: pg_sys::Oid, listing: &Listing) -> Result<Facts, KeysetError> {
     // SAFETY: plain relcache access under a lock; the relation stays open until we close it.
     unsafe {
         let rel = pg_sys::try_relation_open(relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
@@ -165,7 +162,7 @@ pub fn resolve(
                 oid: relid.to_u32(),
             });
         }
-        let result = check_privilege(rel).and_then(|()| resolve_open(rel, sort, direction, filter));
+        let result = check_privilege(rel).and_then(|()| resolve_open(rel, listing));
         pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
         result
     }
@@ -192,7 +189,7 @@ unsafe fn check_privilege(rel: pg_sys::Relation) -> Result<(), KeysetError> {
 
 /// Whether an ordinary table has inheritance children (relhassubclass can be stale after the
 /// last child is dropped, so pg_inherits decides; it is read only when the flag is set).
-fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
+pub fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
     let sql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) $1)";
     spi_plan::run(
         true,
@@ -209,26 +206,9 @@ fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
     )
 }
 
-/// Whether the relation's primary key exists but is DEFERRABLE (the relcache's primary-key
-/// bitmap only knows immediate ones).
-unsafe fn has_deferrable_primary_key(rel: pg_sys::Relation) -> bool {
-    let list = pg_sys::RelationGetIndexList(rel);
-    if list.is_null() {
-        return false;
-    }
-    let cells = std::slice::from_raw_parts((*list).elements, (*list).length as usize);
-    cells.iter().any(|cell| {
-        let irel = pg_sys::index_open(cell.oid_value, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        let index = &*(*irel).rd_index;
-        let deferrable = index.indisprimary && !index.indimmediate;
-        pg_sys::index_close(irel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        deferrable
-    })
-}
-
-/// The alias of the table in the page query: `keyset_row`, else `keyset_row_1`, `_2`, ... —
-/// the first no column is named. A table has at most 1600 columns, so the alias has at most 15
-/// bytes: it can never reach NAMEDATALEN and be truncated into a column's name.
+/// The alias of the relation in the page query: `keyset_row`, else `keyset_row_1`, `_2`, ... —
+/// the first no column is named. A relation has at most 1600 columns, so the alias has at most
+/// 15 bytes: it can never reach NAMEDATALEN and be truncated into a column's name.
 fn row_alias(has_column: impl Fn(&str) -> bool) -> Result<String, KeysetError> {
     (0..=pg_sys::MaxHeapAttributeNumber as usize)
         .map(|i| {
@@ -242,127 +222,307 @@ fn row_alias(has_column: impl Fn(&str) -> bool) -> Result<String, KeysetError> {
         .ok_or(KeysetError::Internal("no free alias"))
 }
 
-unsafe fn resolve_open(
-    rel: pg_sys::Relation,
-    sort: Option<&[SortItem]>,
-    direction: Direction,
-    filter: &[Condition],
-) -> Result<TableFacts, KeysetError> {
+/// The live columns of an open relation, by name.
+struct Attributes<'r> {
+    attrs: &'r [pg_sys::FormData_pg_attribute],
+    relation: &'r str,
+}
+
+impl Attributes<'_> {
+    fn named(&self, name: &str) -> Result<&pg_sys::FormData_pg_attribute, KeysetError> {
+        self.attrs
+            .iter()
+            .filter(|a| !a.attisdropped && a.attnum > 0)
+            // SAFETY: attname is a NUL-terminated NameData.
+            .find(|a| unsafe { CStr::from_ptr(a.attname.data.as_ptr()) }.to_bytes() == name.as_bytes())
+            .ok_or_else(|| KeysetError::UndefinedColumn {
+                column: name.to_string(),
+                relation: self.relation.to_string(),
+            })
+    }
+
+    fn name_of(&self, attnum: i16) -> Result<String, KeysetError> {
+        self.attrs
+            .get(attnum as usize - 1)
+            // SAFETY: attname is a NUL-terminated NameData.
+            .map(|a| unsafe { cstr(a.attname.data.as_ptr()) })
+            .ok_or(KeysetError::Internal("a key column out of range"))
+    }
+}
+
+unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts, KeysetError> {
     let form = &*(*rel).rd_rel;
-    let relation = cstr(form.relname.data.as_ptr());
-    let schema = cstr(pg_sys::get_namespace_name(form.relnamespace));
+    let (schema, relation) = relation_name(rel);
     let relkind = form.relkind as u8;
-    let ordinary = relkind == pg_sys::RELKIND_RELATION;
-    if ordinary && form.relhassubclass && has_inheritance_children((*rel).rd_id)? {
+    let kind = match RelationKind::from_relkind(relkind) {
+        Some(k) => k,
+        None if relkind == pg_sys::RELKIND_FOREIGN_TABLE => {
+            return Err(KeysetError::ForeignTable { relation })
+        }
+        None => return Err(KeysetError::NotPageable { relation }),
+    };
+    if kind == RelationKind::Table && form.relhassubclass && has_inheritance_children((*rel).rd_id)? {
         return Err(KeysetError::InheritanceChildren { relation });
     }
     let tupdesc = (*rel).rd_att;
-    let natts = (*tupdesc).natts as usize;
-    let attrs = (*tupdesc).attrs.as_slice(natts);
-    let live = |a: &&pg_sys::FormData_pg_attribute| !a.attisdropped && a.attnum > 0;
-    let named = |name: &str| {
-        attrs
-            .iter()
-            .filter(live)
-            .find(|a| CStr::from_ptr(a.attname.data.as_ptr()).to_bytes() == name.as_bytes())
+    let attrs = Attributes {
+        attrs: (*tupdesc).attrs.as_slice((*tupdesc).natts as usize),
+        relation: &relation,
     };
-    let undefined = |name: &str| KeysetError::UndefinedColumn {
-        column: name.to_string(),
-        relation: relation.clone(),
-    };
-
     // Every listed column must exist, also those after the key (which the ORDER BY drops).
-    for item in sort.unwrap_or(&[]) {
-        named(&item.column).ok_or_else(|| undefined(&item.column))?;
+    for item in listing.sort.unwrap_or(&[]) {
+        attrs.named(&item.column)?;
     }
+    let key_attnums = listing
+        .key
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| attrs.named(n).map(|a| a.attnum))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    let qualified = format!("{}.{}", quote(&schema), quote(&relation));
+    let key_sql = || {
+        listing
+            .key
+            .unwrap_or(&[])
+            .iter()
+            .map(|n| quote(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
 
-    // The primary key's columns, from the relcache's own bitmap (immediate keys only).
-    let pk = pg_sys::RelationGetIndexAttrBitmap(
-        rel,
-        pg_sys::IndexAttrBitmapKind::INDEX_ATTR_BITMAP_PRIMARY_KEY,
-    );
-    let pk_columns = pg_sys::bms_num_members(pk);
-    if pk_columns == 0 {
-        if has_deferrable_primary_key(rel) {
-            return Err(KeysetError::DeferrablePrimaryKey { relation });
+    // The key, and per column of this relation: NOT NULL and the attnum in the index target.
+    let view_base: Option<Result<ViewBase, String>> = match kind {
+        RelationKind::View => Some(view_key::base_of(rel)?),
+        _ => None,
+    };
+    let (key, index_target, column_map): (Key, Option<IndexTarget>, ColumnMap) = match &view_base
+    {
+        None => {
+            let indexes = key::unique_indexes(rel);
+            if kind.knows_not_null() {
+                for (name, attnum) in listing.key.unwrap_or(&[]).iter().zip(key_attnums.iter().flatten()) {
+                    if !attrs.attrs[*attnum as usize - 1].attnotnull {
+                        return Err(KeysetError::KeyColumnNullable {
+                            relation: relation.clone(),
+                            column: name.clone(),
+                        });
+                    }
+                }
+            }
+            let (attnums, source) = key::own_key(kind, &indexes, key_attnums.as_deref())
+                .map_err(|e| key::own_key_error(e, kind, &relation, &qualified, &key_sql()))?;
+            let columns = attnums
+                .iter()
+                .map(|&a| attrs.name_of(a))
+                .collect::<Result<Vec<_>, _>>()?;
+            let target = IndexTarget {
+                relid: (*rel).rd_id,
+                schema: schema.clone(),
+                relation: relation.clone(),
+            };
+            (Key { columns, source }, Some(target), ColumnMap::Own { kind })
         }
-        return Err(KeysetError::NoPrimaryKey { relation });
-    }
-    if pk_columns > 1 {
-        return Err(KeysetError::CompositePrimaryKey {
-            relation,
-            columns: pk_columns as usize,
-        });
-    }
-    let pk_attnum = pg_sys::bms_next_member(pk, -1) + pg_sys::FirstLowInvalidHeapAttributeNumber;
-    let key_attr = attrs
-        .get((pk_attnum - 1) as usize)
-        .ok_or(KeysetError::Internal("primary key column out of range"))?;
-    let key_name = cstr(key_attr.attname.data.as_ptr());
+        Some(base) => {
+            let key = match (listing.key, base) {
+                (Some(names), _) => Key {
+                    columns: names.to_vec(),
+                    source: KeySource::Argument { index: None },
+                },
+                (None, Err(reason)) => {
+                    return Err(KeysetError::ViewKeyNotInferred {
+                        view: relation,
+                        reason: reason.clone(),
+                    })
+                }
+                (None, Ok(base)) => view_key_of(base, &attrs, &relation)?,
+            };
+            match base {
+                Ok(base) => {
+                    let target = IndexTarget {
+                        relid: base.relid,
+                        schema: base.schema.clone(),
+                        relation: base.relation.clone(),
+                    };
+                    let not_null = base_not_null(base)?;
+                    (key, Some(target), ColumnMap::View { base, not_null })
+                }
+                Err(_) => (key, None, ColumnMap::Opaque),
+            }
+        }
+    };
 
     let column = |attr: &pg_sys::FormData_pg_attribute| -> Result<Column, KeysetError> {
         let name = cstr(attr.attname.data.as_ptr());
         let base = pg_sys::getBaseType(attr.atttypid);
-        let wire = match wire_type(base) {
-            Some(w) => w,
-            None => {
-                let tc = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_LT_OPR as i32);
-                let type_name = type_name(attr.atttypid);
-                return Err(if (*tc).lt_opr == pg_sys::InvalidOid {
-                    KeysetError::NoOrdering {
-                        column: name,
-                        type_name,
-                    }
-                } else {
-                    KeysetError::UnsupportedColumnType {
-                        column: name,
-                        type_name,
-                    }
-                });
-            }
+        let Some(wire) = wire_type(base) else {
+            let tc = pg_sys::lookup_type_cache(base, pg_sys::TYPECACHE_LT_OPR as i32);
+            let type_name = type_name(attr.atttypid);
+            return Err(if (*tc).lt_opr == pg_sys::InvalidOid {
+                KeysetError::NoOrdering {
+                    column: name,
+                    type_name,
+                }
+            } else {
+                KeysetError::UnsupportedColumnType {
+                    column: name,
+                    type_name,
+                }
+            });
         };
+        let (not_null, index_attnum) = column_map.of(attr);
         Ok(Column {
             name,
-            attnum: attr.attnum,
             type_oid: attr.atttypid,
             base_oid: base,
             collation: attr.attcollation,
             wire,
-            not_null: attr.attnotnull,
+            not_null,
+            index_attnum,
         })
     };
-    let keys = sort_spec::resolve(sort.unwrap_or(&[]), direction, &key_name);
-    let key_columns = keys
-        .iter()
-        .map(|k| column(named(&k.column).ok_or_else(|| undefined(&k.column))?))
-        .collect::<Result<Vec<_>, _>>()?;
-    let filter_columns = filter
+    let sort_keys = sort_spec::resolve(listing.sort.unwrap_or(&[]), listing.direction, &key.columns);
+    let keys = sort_keys
+        .into_iter()
+        .map(|sort| {
+            let column = column(attrs.named(&sort.column)?)?;
+            let in_key = key.columns.contains(&sort.column);
+            Ok(OrderKey {
+                sort,
+                column,
+                in_key,
+            })
+        })
+        .collect::<Result<Vec<_>, KeysetError>>()?;
+    let filter = listing
+        .filter
         .iter()
         .map(|c| {
-            let attr = named(&c.column).ok_or_else(|| undefined(&c.column))?;
+            let attr = attrs.named(&c.column)?;
             let base_oid = pg_sys::getBaseType(attr.atttypid);
             Ok(FilterColumn {
-                attnum: attr.attnum,
                 base_oid,
                 settings_dependent: settings_dependent(base_oid),
+                index_attnum: column_map.of(attr).1,
             })
         })
         .collect::<Result<Vec<_>, KeysetError>>()?;
     // A bare alias names the whole row only if no column has that name (else it is the column).
     let row_alias = row_alias(|a| {
-        attrs.iter().any(|c| {
+        attrs.attrs.iter().any(|c| {
             !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
         })
     })?;
-    Ok(TableFacts {
-        relid: (*rel).rd_id,
+    Ok(Facts {
         row_type: form.reltype,
-        ordinary,
+        kind,
         schema,
         relation,
         row_alias,
         keys,
-        key_columns,
-        filter_columns,
+        key,
+        filter,
+        index_target,
+    })
+}
+
+/// How a column of the paged relation relates to the relation whose indexes serve it.
+enum ColumnMap<'b> {
+    /// A table or materialized view: itself.
+    Own { kind: RelationKind },
+    /// A simple view: its base table's columns (NOT NULL flags by base attnum).
+    View {
+        base: &'b ViewBase,
+        not_null: Vec<bool>,
+    },
+    /// A view that is not simple: nothing known.
+    Opaque,
+}
+
+impl ColumnMap<'_> {
+    /// (known NOT NULL, attnum in the index target).
+    fn of(&self, attr: &pg_sys::FormData_pg_attribute) -> (bool, Option<i16>) {
+        match self {
+            ColumnMap::Own { kind } => (kind.knows_not_null() && attr.attnotnull, Some(attr.attnum)),
+            ColumnMap::View { base, not_null } => {
+                match base.columns.get(attr.attnum as usize - 1).copied().flatten() {
+                    Some(b) => (not_null.get(b as usize - 1).copied().unwrap_or(false), Some(b)),
+                    None => (false, None),
+                }
+            }
+            ColumnMap::Opaque => (false, None),
+        }
+    }
+}
+
+/// The NOT NULL flags of a view base table's columns, by attnum - 1.
+unsafe fn base_not_null(base: &ViewBase) -> Result<Vec<bool>, KeysetError> {
+    let rel = pg_sys::relation_open(base.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+    let tupdesc = (*rel).rd_att;
+    let flags = (*tupdesc)
+        .attrs
+        .as_slice((*tupdesc).natts as usize)
+        .iter()
+        .map(|a| a.attnotnull && !a.attisdropped)
+        .collect();
+    pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+    Ok(flags)
+}
+
+/// A simple view's key: its base table's key, each column passed through by the view (under
+/// whatever name the view gives it).
+unsafe fn view_key_of(
+    base: &ViewBase,
+    attrs: &Attributes,
+    view: &str,
+) -> Result<Key, KeysetError> {
+    let rel = pg_sys::relation_open(base.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+    let indexes = key::unique_indexes(rel);
+    let tupdesc = (*rel).rd_att;
+    let base_attrs = Attributes {
+        attrs: (*tupdesc).attrs.as_slice((*tupdesc).natts as usize),
+        relation: &base.relation,
+    };
+    let owned = key::own_key(base.kind, &indexes, None);
+    let result = match owned {
+        Err(_) => Err(format!(
+            "Its base {} \"{}\" has no key to break ties.",
+            base.kind.word(),
+            base.relation
+        )),
+        Ok((attnums, source)) => {
+            let mut columns = Vec::with_capacity(attnums.len());
+            let mut missing = None;
+            for b in &attnums {
+                match base.columns.iter().position(|c| *c == Some(*b)) {
+                    Some(v) => columns.push(attrs.name_of(v as i16 + 1)?),
+                    None => {
+                        missing = Some(base_attrs.name_of(*b)?);
+                        break;
+                    }
+                }
+            }
+            match missing {
+                Some(column) => Err(format!(
+                    "Column \"{column}\" of its base {} \"{}\", part of its {source}, is not a column of the view.",
+                    base.kind.word(),
+                    base.relation
+                )),
+                None => Ok(Key {
+                    columns,
+                    source: KeySource::View {
+                        base: format!("{}.{}", quote(&base.schema), quote(&base.relation)),
+                        source: Box::new(source),
+                    },
+                }),
+            }
+        }
+    };
+    pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
+    result.map_err(|reason| KeysetError::ViewKeyNotInferred {
+        view: view.to_string(),
+        reason,
     })
 }

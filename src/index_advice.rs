@@ -1,34 +1,30 @@
 //! Index advice: when no btree index can serve a listing's ORDER BY, say so once per backend and
-//! (table, sort, pinned filter columns) with a NOTICE that names the index to create.
+//! (relation, sort, pinned filter columns) with a NOTICE that names the index to create. The
+//! matching rules are `keyset_core::index_match`'s; this module reads the indexes.
 //!
-//! An index serves the listing when, after leading columns the filter pins to one value
-//! (`col = v`, `col IS NULL`), its key columns are the sort keys in order, each with the key's
-//! direction and NULL placement, or all of them reversed (a backward index scan). NULL placement
-//! is ignored for NOT NULL columns. Each key column must use the column's own collation and the
-//! default btree operator class of its type (what ORDER BY uses): an index built `COLLATE "C"`
-//! or with `text_pattern_ops` orders differently and cannot serve it. Partial, expression and
-//! invalid indexes never count.
+//! The indexes looked at are those of the relation itself, or for a simple view those of the
+//! table underneath (the advice names that table); a view that is not simple gets no advice.
 //!
 //! With `pg_keyset.require_index` on (set by an administrator per role or database), such a
 //! listing is an ERROR carrying the same advice as its HINT instead of a full sort per page.
 //! Without such an index every page reads and sorts all matching rows: the cost grows with the
-//! table instead of the page.
+//! relation instead of the page.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use keyset_core::filter::Condition;
+use keyset_core::index_match::{self, IndexColumn, OrderColumn};
 use keyset_core::sort_spec::SortKey;
-use keyset_core::Direction;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 use keyset_core::KeysetError;
 
-use crate::catalog::TableFacts;
+use crate::catalog::{quote, Column, Facts, IndexTarget};
 
 /// `pg_keyset.require_index`: refuse listings no index serves (see the module comment).
 pub static REQUIRE_INDEX: pgrx::GucSetting<bool> = pgrx::GucSetting::<bool>::new(false);
@@ -45,53 +41,44 @@ thread_local! {
     static CHECKED: RefCell<HashMap<u64, bool>> = RefCell::new(HashMap::new());
 }
 
-/// Postgres' own identifier quoting (quotes only where needed), for the suggested DDL.
-fn quote(name: &str) -> String {
-    let c = CString::new(name).unwrap_or_default();
-    // SAFETY: quote_identifier returns its argument or a palloc'd copy, both valid C strings.
-    unsafe {
-        CStr::from_ptr(pg_sys::quote_identifier(c.as_ptr()))
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
-/// A key as one would write it: `name`, `name DESC`, plus NULLS FIRST/LAST only where it is
-/// not the default and the column can hold NULLs.
-fn key_sql(k: &SortKey, not_null: bool) -> String {
-    let mut words = quote(&k.column);
-    if k.direction == Direction::Desc {
-        words.push_str(" DESC");
-    }
-    if !not_null && !k.default_nulls() {
-        words.push_str(if k.nulls_first {
-            " NULLS FIRST"
-        } else {
-            " NULLS LAST"
-        });
-    }
-    words
-}
-
 /// Checks the listing (once per backend): a NOTICE if no index serves it, or with
 /// `pg_keyset.require_index` on, an error (every time).
-pub fn check(facts: &TableFacts, filter: &[Condition]) -> Result<(), KeysetError> {
+pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
+    let Some(target) = &facts.index_target else {
+        return Ok(());
+    };
+    // Key columns a view does not pass through from its base: no index of the base can serve.
+    let order: Option<Vec<OrderColumn>> = facts
+        .keys
+        .iter()
+        .map(|k| {
+            k.column.index_attnum.map(|attnum| OrderColumn {
+                key: &k.sort,
+                attnum,
+                not_null: k.column.not_null,
+            })
+        })
+        .collect();
+    let Some(order) = order else {
+        return Ok(());
+    };
     let pinned: Vec<i16> = filter
         .iter()
-        .zip(&facts.filter_columns)
+        .zip(&facts.filter)
         .filter(|(c, _)| c.op.pins_column())
-        .map(|(_, f)| f.attnum)
-        .filter(|a| !facts.key_columns.iter().any(|k| k.attnum == *a))
+        .filter_map(|(_, f)| f.index_attnum)
+        .filter(|a| !order.iter().any(|k| k.attnum == *a))
         .collect();
-    // Runs on every call: hash the listing and the table's current index list (from the
+    // Runs on every call: hash the listing and the target's current index list (from the
     // relcache, no catalog query), and look at the indexes only for a listing not seen with
     // these indexes. A new or dropped index changes the key, so it is noticed at once.
-    // SAFETY: the relation is locked by this transaction (catalog::resolve opened it).
+    // SAFETY: the target is locked by this transaction (catalog::resolve opened it).
     let rel =
-        unsafe { pg_sys::relation_open(facts.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
+        unsafe { pg_sys::relation_open(target.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE) };
     let indexes = unsafe { index_oids(rel) };
     let mut h = DefaultHasher::new();
-    (facts.relid.to_u32(), &facts.keys, &pinned, &indexes).hash(&mut h);
+    let attnums: Vec<i16> = order.iter().map(|o| o.attnum).collect();
+    (target.relid.to_u32(), facts.sort_keys(), &attnums, &pinned, &indexes).hash(&mut h);
     let key = h.finish();
     let known = CHECKED.with(|c| c.borrow().get(&key).copied());
     let required = REQUIRE_INDEX.get();
@@ -102,7 +89,7 @@ pub fn check(facts: &TableFacts, filter: &[Condition]) -> Result<(), KeysetError
         Some(false) if !required => false,
         _ => {
             // SAFETY: as above.
-            let served = unsafe { served(rel, facts, &pinned) };
+            let served = unsafe { served(rel, facts, &order, &pinned) };
             CHECKED.with(|c| {
                 let mut checked = c.borrow_mut();
                 if checked.len() >= MAX_CHECKED {
@@ -118,53 +105,87 @@ pub fn check(facts: &TableFacts, filter: &[Condition]) -> Result<(), KeysetError
     if served || (known.is_some() && !required) {
         return Ok(());
     }
-    // The suggested index: pinned columns, then the keys; all-DESC keys are written ASC (an
-    // index serves its exact reverse too, and `(created_at, id)` is the index people expect).
-    let flip = facts.keys.iter().all(|k| k.direction == Direction::Desc);
-    let mut columns: Vec<String> = Vec::new();
-    for (c, f) in filter.iter().zip(&facts.filter_columns) {
-        let name = quote(&c.column);
-        if pinned.contains(&f.attnum) && !columns.contains(&name) {
-            columns.push(name);
-        }
-    }
-    for (key, col) in facts.keys.iter().zip(&facts.key_columns) {
-        columns.push(key_sql(
-            &if flip { key.reversed() } else { key.clone() },
-            col.not_null,
-        ));
-    }
-    let order: Vec<String> = facts
+    // A view's columns may be renamed: the suggested index names the base table's columns.
+    let base_names: Vec<String> = facts
         .keys
         .iter()
-        .zip(&facts.key_columns)
-        .map(|(k, c)| key_sql(k, c.not_null))
+        .map(|k| base_column_name(target, &k.column))
+        .collect();
+    let renamed: Vec<SortKey> = facts
+        .keys
+        .iter()
+        .zip(&base_names)
+        .map(|(k, name)| SortKey {
+            column: name.clone(),
+            ..k.sort.clone()
+        })
+        .collect();
+    let pinned_base: Vec<String> = pinned.iter().map(|&a| attname(target.relid, a)).collect();
+    let pinned_refs: Vec<&str> = pinned_base.iter().map(String::as_str).collect();
+    let with_nulls: Vec<(&SortKey, bool)> = renamed
+        .iter()
+        .zip(&facts.keys)
+        .map(|(k, o)| (k, o.column.not_null))
+        .collect();
+    let columns = index_match::suggested_columns(&pinned_refs, &with_nulls, &quote);
+    let order_sql: Vec<String> = facts
+        .keys
+        .iter()
+        .map(|k| index_match::key_sql(&k.sort, k.column.not_null, &quote))
         .collect();
     let create = format!(
         "CREATE INDEX ON {}.{} ({});",
-        quote(&facts.schema),
-        quote(&facts.relation),
+        quote(&target.schema),
+        quote(&target.relation),
         columns.join(", ")
     );
     if required {
         return Err(KeysetError::IndexRequired {
             relation: facts.relation.clone(),
-            order: order.join(", "),
+            order: order_sql.join(", "),
             create,
         });
     }
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-        format!("no index of relation \"{}\" serves this keyset order", facts.relation),
+        format!(
+            "no index of {} \"{}\" serves this keyset order",
+            if target.relation == facts.relation && target.schema == facts.schema {
+                facts.kind.word()
+            } else {
+                "the base table of view"
+            },
+            facts.relation
+        ),
         "pg_keyset",
     )
     .set_detail(format!(
         "Each page reads and sorts every matching row (ORDER BY {}), so it slows down as the table grows.",
-        order.join(", ")
+        order_sql.join(", ")
     ))
     .set_hint(format!("Create one: {create}"))
     .report(PgLogLevel::NOTICE);
     Ok(())
+}
+
+/// The name of a column in the index target (a view may rename it).
+fn base_column_name(target: &IndexTarget, column: &Column) -> String {
+    match column.index_attnum {
+        Some(a) => attname(target.relid, a),
+        None => column.name.clone(),
+    }
+}
+
+fn attname(relid: pg_sys::Oid, attnum: i16) -> String {
+    // SAFETY: get_attname with missing_ok returns NULL or a palloc'd name.
+    unsafe {
+        let p = pg_sys::get_attname(relid, attnum, true);
+        if p.is_null() {
+            String::new()
+        } else {
+            CStr::from_ptr(p).to_string_lossy().into_owned()
+        }
+    }
 }
 
 /// The oids of the relation's indexes (the relcache's list).
@@ -178,23 +199,28 @@ unsafe fn index_oids(rel: pg_sys::Relation) -> Vec<u32> {
 }
 
 /// Whether some valid, non-partial btree index of `rel` serves the listing.
-unsafe fn served(rel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> bool {
+unsafe fn served(
+    rel: pg_sys::Relation,
+    facts: &Facts,
+    order: &[OrderColumn],
+    pinned: &[i16],
+) -> bool {
     let list = pg_sys::RelationGetIndexList(rel);
     if list.is_null() {
         return false;
     }
-    let n = (*list).length as usize;
-    let cells = std::slice::from_raw_parts((*list).elements, n);
+    let cells = std::slice::from_raw_parts((*list).elements, (*list).length as usize);
     cells.iter().any(|cell| {
-        let index_oid = cell.oid_value;
-        let irel = pg_sys::index_open(index_oid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        let ok = index_serves(irel, facts, pinned);
+        let irel = pg_sys::index_open(cell.oid_value, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        let ok = index_columns(irel, facts)
+            .is_some_and(|columns| index_match::serves(&columns, order, pinned));
         pg_sys::index_close(irel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         ok
     })
 }
 
-unsafe fn index_serves(irel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16]) -> bool {
+/// The key columns of a valid, non-partial btree index, or None for any other index.
+unsafe fn index_columns(irel: pg_sys::Relation, facts: &Facts) -> Option<Vec<IndexColumn>> {
     let index = &*(*irel).rd_index;
     let partial = !pg_sys::heap_attisnull(
         (*irel).rd_indextuple,
@@ -202,45 +228,38 @@ unsafe fn index_serves(irel: pg_sys::Relation, facts: &TableFacts, pinned: &[i16
         std::ptr::null_mut(),
     );
     if (*(*irel).rd_rel).relam != pg_sys::BTREE_AM_OID || !index.indisvalid || partial {
-        return false;
+        return None;
     }
     let nkeys = index.indnkeyatts as usize;
     let attnums = index.indkey.values.as_slice(nkeys);
     let options = std::slice::from_raw_parts((*irel).rd_indoption, nkeys);
     let collations = std::slice::from_raw_parts((*irel).rd_indcollation, nkeys);
     let families = std::slice::from_raw_parts((*irel).rd_opfamily, nkeys);
-    // What ORDER BY on the column uses: the column's collation and its type's default btree
-    // operator family.
-    let orders_like_order_by = |pos: usize, col: &crate::catalog::Column| {
-        let default_class = pg_sys::GetDefaultOpClass(col.type_oid, pg_sys::BTREE_AM_OID);
-        default_class != pg_sys::InvalidOid
-            && families[pos] == pg_sys::get_opclass_family(default_class)
-            && collations[pos] == col.collation
-    };
-    let keys = &facts.keys;
-    let matches = |start: usize, reversed: bool| {
-        start + keys.len() <= nkeys
-            && keys
-                .iter()
-                .zip(&facts.key_columns)
-                .enumerate()
-                .all(|(i, (key, col))| {
-                    let k: SortKey = if reversed {
-                        key.reversed()
-                    } else {
-                        key.clone()
-                    };
-                    let option = options[start + i] as u32;
-                    let desc = option & pg_sys::INDOPTION_DESC != 0;
-                    let nulls_first = option & pg_sys::INDOPTION_NULLS_FIRST != 0;
-                    attnums[start + i] == col.attnum
-                        && orders_like_order_by(start + i, col)
-                        && desc == (k.direction == Direction::Desc)
-                        && (col.not_null || nulls_first == k.nulls_first)
-                })
-    };
-    // Try each number of leading pinned columns.
-    (0..=nkeys)
-        .take_while(|&s| s == 0 || pinned.contains(&attnums[s - 1]))
-        .any(|s| matches(s, false) || matches(s, true))
+    Some(
+        (0..nkeys)
+            .map(|pos| {
+                let attnum = attnums[pos];
+                // What ORDER BY on the column uses: its collation and its type's default btree
+                // operator family. Only the listing's key columns need the check.
+                let column = facts
+                    .keys
+                    .iter()
+                    .find(|k| k.column.index_attnum == Some(attnum))
+                    .map(|k| &k.column);
+                let orders_like_order_by = column.is_some_and(|col| {
+                    let default_class = pg_sys::GetDefaultOpClass(col.type_oid, pg_sys::BTREE_AM_OID);
+                    default_class != pg_sys::InvalidOid
+                        && families[pos] == pg_sys::get_opclass_family(default_class)
+                        && collations[pos] == col.collation
+                });
+                let option = options[pos] as u32;
+                IndexColumn {
+                    attnum,
+                    desc: option & pg_sys::INDOPTION_DESC != 0,
+                    nulls_first: option & pg_sys::INDOPTION_NULLS_FIRST != 0,
+                    orders_like_order_by,
+                }
+            })
+            .collect(),
+    )
 }

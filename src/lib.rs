@@ -13,12 +13,17 @@ use pgrx::prelude::*;
 
 mod api;
 mod catalog;
+mod codec;
 mod error;
+mod explain;
 mod index_advice;
+mod key;
 mod page;
 mod request;
 mod spi_plan;
 mod sql_value;
+mod types;
+mod view_key;
 
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
@@ -92,27 +97,8 @@ mod pg_tests;
 #[path = "tests/hardening_tests.rs"]
 mod hardening_tests;
 
-// `\df+` descriptions. Kept next to the code so they cannot drift from the signatures.
-extension_sql!(
-    r#"
-COMMENT ON FUNCTION cursor_encode(text, text, "any", "any") IS
-'Mints an opaque, URL-safe cursor (base64url JSON {"s","o","v","id"}) for a boundary row: sort field, direction (asc/desc), the row''s sort value (its SQL type picks the encoding: timestamps as Unix microseconds; NULL allowed) and its tiebreak id.';
-COMMENT ON FUNCTION keyset_page(regclass, text, text, text, integer, text, jsonb) IS
-'One keyset page of a table: rows (jsonb array, each row as to_jsonb renders it), next_cursor/has_more (rows follow) and prev_cursor/has_previous (rows precede). sort: columns as in ORDER BY, e.g. ''priority desc nulls last, created_at'' (default: the primary key), tiebroken by the primary key; direction: asc/desc for columns that do not say; after: a next_cursor; before: a prev_cursor (the page before it, same display order); page_size: default 20, at most pg_keyset.max_page_size; filter: jsonb such as {"status": "active", "price": {"<": 100}}, bound into the cursor.';
-COMMENT ON FUNCTION keyset_rows(anyelement, text, text, text, integer, text, jsonb) IS
-'The same page as keyset_page, as typed rows: SELECT * FROM keyset_rows(NULL::my_table, sort, direction, after, page_size, before, filter). Its cursors and flags come from keyset_page_info with the same arguments.';
-COMMENT ON FUNCTION keyset_page_info(regclass, text, text, text, integer, text, jsonb) IS
-'next_cursor, has_more, prev_cursor and has_previous of the page keyset_page / keyset_rows would return for the same arguments, computed from the sort and key columns alone.';
-COMMENT ON FUNCTION keyset_explain(regclass, text, text, text, integer, text, jsonb, boolean) IS
-'The SQL keyset_page runs for these arguments and its EXPLAIN (COSTS OFF) with the cursor and filter values bound (with_analyze: EXPLAIN ANALYZE, showing rows read and removed): check that an index serves the listing.';
--- cursor_decode returns exactly one row; tell the planner (pgrx's default would be 1000).
-ALTER FUNCTION cursor_decode(text) ROWS 1;
-COMMENT ON FUNCTION cursor_decode(text) IS
-'Decodes and validates a cursor into its sort field (the first sort column), direction, value (NULL for a NULL boundary) and id, and for multi-column or filtered listings more_values (the sort columns between the first one and the key) and digest; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
-"#,
-    name = "comments",
-    finalize
-);
+// Every function's declaration and `\df+` comment (see the file's header).
+extension_sql_file!("../sql/functions.sql", name = "functions");
 
 /// Required by `cargo pgrx test`; must be visible at the crate root.
 #[cfg(test)]

@@ -6,14 +6,15 @@ use std::ffi::CString;
 
 use keyset_core::assembly;
 use keyset_core::filter::{self, Condition, FilterOp, FilterValue};
-use keyset_core::page_request::{self, Digests, KeyColumn, Start};
+use keyset_core::page_request::{self, Digests, KeyColumn, Listing, Start};
 use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param};
 use keyset_core::typed_value::Typed;
-use keyset_core::{sort_spec, Direction, KeysetError};
+use keyset_core::sort_spec::{self, SortKey};
+use keyset_core::{Direction, KeysetError};
 use pgrx::prelude::*;
 use pgrx::GucSetting;
 
-use crate::catalog::{self, TableFacts};
+use crate::catalog::{self, Facts};
 use crate::index_advice;
 use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string, output_text};
@@ -26,21 +27,71 @@ pub static MAX_PAGE_SIZE: GucSetting<i32> =
 /// The hard ceiling of `pg_keyset.max_page_size`: a page is aggregated in one backend's memory.
 pub const PAGE_SIZE_CEILING: i32 = 10_000;
 
-/// The SQL arguments common to every keyset function (NULL = the argument's default).
-pub struct Args<'a> {
+/// The SQL arguments common to every keyset function, in their declared order (NULL = the
+/// argument's default): relation (keyset_rows: NULL, its row type names the relation), sort,
+/// direction, after, page_size, before, filter, key.
+#[derive(Clone)]
+pub struct Args {
     pub relation: Option<pg_sys::Oid>,
-    pub sort: Option<&'a str>,
-    pub direction: Option<&'a str>,
-    pub after: Option<&'a str>,
+    pub sort: Option<String>,
+    pub direction: Option<String>,
+    pub after: Option<String>,
     pub page_size: Option<i32>,
-    pub before: Option<&'a str>,
+    pub before: Option<String>,
     /// The filter jsonb datum (read through jsonb's output function, so numbers keep all digits).
     pub filter: Option<pg_sys::Datum>,
+    /// The key's columns (`'tenant_id, id'`); NULL = the relation's own key.
+    pub key: Option<String>,
+}
+
+/// Argument `n` of this call as a datum, None when NULL or not declared (a function declared
+/// by an older version of the SQL script has fewer arguments; reading past them is refused).
+///
+/// # Safety
+/// `fcinfo` must be the current call's.
+pub unsafe fn arg_datum(fcinfo: pg_sys::FunctionCallInfo, n: usize) -> Option<pg_sys::Datum> {
+    if n >= (*fcinfo).nargs as usize {
+        return None;
+    }
+    pgrx::fcinfo::pg_getarg_datum(fcinfo, n)
+}
+
+/// A text argument, detoasted and copied.
+unsafe fn arg_text(fcinfo: pg_sys::FunctionCallInfo, n: usize) -> Option<String> {
+    arg_datum(fcinfo, n).and_then(|d| String::from_datum(d, false))
+}
+
+impl Args {
+    /// The eight shared arguments of a keyset function (`sql/functions.sql`). The first is the
+    /// relation (regclass) except for keyset_rows, whose first argument is a row value.
+    pub fn read(fcinfo: pg_sys::FunctionCallInfo) -> Result<Args, KeysetError> {
+        // SAFETY: fcinfo is this call's; each argument is read as the type it is declared with.
+        unsafe {
+            let first_is_regclass =
+                pg_sys::get_fn_expr_argtype((*fcinfo).flinfo, 0) == pg_sys::REGCLASSOID;
+            Ok(Args {
+                relation: if first_is_regclass {
+                    arg_datum(fcinfo, 0).and_then(|d| pg_sys::Oid::from_datum(d, false))
+                } else {
+                    None
+                },
+                sort: arg_text(fcinfo, 1),
+                direction: arg_text(fcinfo, 2),
+                after: arg_text(fcinfo, 3),
+                page_size: arg_datum(fcinfo, 4).and_then(|d| i32::from_datum(d, false)),
+                before: arg_text(fcinfo, 5),
+                filter: arg_datum(fcinfo, 6),
+                key: arg_text(fcinfo, 7),
+            })
+        }
+    }
 }
 
 /// A checked request, ready to run.
 pub struct Request {
-    pub facts: TableFacts,
+    pub facts: Facts,
+    /// The resolved ORDER BY (`facts.keys`' sort keys).
+    pub sort_keys: Vec<SortKey>,
     pub filter: Vec<Condition>,
     /// Each filter condition's bound value (type, datum), None for IS [NOT] NULL.
     filter_values: Vec<Option<(pg_sys::Oid, pg_sys::Datum)>>,
@@ -61,8 +112,8 @@ pub struct Page {
     pub has_previous: bool,
 }
 
-fn given(cursor: Option<&str>) -> Option<&str> {
-    cursor.filter(|c| !c.is_empty())
+fn given(cursor: Option<&String>) -> Option<&str> {
+    cursor.map(String::as_str).filter(|c| !c.is_empty())
 }
 
 /// pg_keyset handles text as UTF-8 (cursors are JSON, names and values are Rust strings);
@@ -80,21 +131,21 @@ fn require_utf8() -> Result<(), KeysetError> {
     }
 }
 
-pub fn request(args: Args) -> Result<Request, KeysetError> {
+pub fn request(args: &Args) -> Result<Request, KeysetError> {
     require_utf8()?;
     let relid = args.relation.ok_or(KeysetError::NullArgument("relation"))?;
-    let direction = match args.direction {
+    let direction = match args.direction.as_deref() {
         None => Direction::Asc,
         Some(d) => Direction::from_sql(d)?,
     };
     let page_size =
         page_request::page_size(args.page_size, MAX_PAGE_SIZE.get().min(PAGE_SIZE_CEILING))?;
-    let (cursor, backward) = match (given(args.after), given(args.before)) {
+    let (cursor, backward) = match (given(args.after.as_ref()), given(args.before.as_ref())) {
         (Some(_), Some(_)) => return Err(KeysetError::BothCursors),
         (None, Some(before)) => (Some(before), true),
         (after, None) => (after, false),
     };
-    let items = args.sort.map(sort_spec::parse).transpose()?;
+    let items = args.sort.as_deref().map(sort_spec::parse).transpose()?;
     // SAFETY: a non-NULL jsonb argument datum.
     let filter_text = args
         .filter
@@ -104,38 +155,51 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
         .map(filter::parse)
         .transpose()?
         .unwrap_or_default();
-    let facts = catalog::resolve(relid, items.as_deref(), direction, &filter)?;
+    let key = args.key.as_deref().map(sort_spec::parse_key).transpose()?;
+    let facts = catalog::resolve(
+        relid,
+        &catalog::Listing {
+            sort: items.as_deref(),
+            direction,
+            key: key.as_deref(),
+            filter: &filter,
+        },
+    )?;
     let filter_values = filter_values(&filter, &facts)?;
-    let settings = settings_dependent_values(&filter, &facts, &filter_values);
-    let listing_digest = page_request::listing_digest(
-        &facts.schema,
-        &facts.relation,
-        &facts.keys,
-        &filter,
-        &settings,
-    );
+    let settings = settings_dependent_values(&facts, &filter_values);
+    let sort_keys = facts.sort_keys();
+    let listing = Listing {
+        schema: &facts.schema,
+        relation: &facts.relation,
+        keys: &sort_keys,
+        key: &facts.key.columns,
+        filter: &filter,
+        settings: &settings,
+    };
     // Hashed once: the digest cursors must carry is the listing's own unless the listing is the
     // single-column form.
-    let digest = (!page_request::is_single_column_form(&facts.keys, &filter))
-        .then(|| listing_digest.clone());
+    let listing_digest = listing.digest();
+    let digest = (!listing.is_single_column_form()).then(|| listing_digest.clone());
     let columns: Vec<KeyColumn> = facts
-        .key_columns
+        .keys
         .iter()
-        .map(|c| KeyColumn {
-            name: &c.name,
-            wire: c.wire,
-            not_null: c.not_null,
+        .map(|k| KeyColumn {
+            name: &k.column.name,
+            wire: k.column.wire,
+            not_null: k.column.not_null,
+            in_key: k.in_key,
         })
         .collect();
     let digests = Digests {
         required: digest.as_deref(),
         listing: &listing_digest,
     };
-    let start = page_request::start(cursor, &facts.keys, &columns, digests)?;
+    let start = page_request::start(cursor, &sort_keys, &columns, digests)?;
     // Advice only for a request that got this far: a forged cursor learns nothing of indexes.
     index_advice::check(&facts, &filter)?;
     Ok(Request {
         facts,
+        sort_keys,
         filter,
         filter_values,
         digest,
@@ -150,11 +214,11 @@ pub fn request(args: Args) -> Result<Request, KeysetError> {
 /// by the type's own input function (a bad value raises its own error, e.g. 22P02).
 fn filter_values(
     filter: &[Condition],
-    facts: &TableFacts,
+    facts: &Facts,
 ) -> Result<Vec<Option<(pg_sys::Oid, pg_sys::Datum)>>, KeysetError> {
     filter
         .iter()
-        .zip(&facts.filter_columns)
+        .zip(&facts.filter)
         .map(|(c, col)| {
             let base = col.base_oid;
             let (oid, text) = match (&c.value, c.op) {
@@ -186,17 +250,11 @@ fn filter_values(
 /// not: their binary send output, hex. A filter `{"created_at": {">": "2024-01-01"}}` means
 /// another instant under another TimeZone, so its cursors must not continue it there.
 fn settings_dependent_values(
-    filter: &[Condition],
-    facts: &TableFacts,
+    facts: &Facts,
     values: &[Option<(pg_sys::Oid, pg_sys::Datum)>],
 ) -> String {
     let mut out = String::new();
-    for (i, ((_, col), value)) in filter
-        .iter()
-        .zip(&facts.filter_columns)
-        .zip(values)
-        .enumerate()
-    {
+    for (i, (col, value)) in facts.filter.iter().zip(values).enumerate() {
         let Some((oid, datum)) = value else { continue };
         if !col.settings_dependent {
             continue;
@@ -224,16 +282,15 @@ impl Request {
         PageShape {
             schema: &self.facts.schema,
             relation: &self.facts.relation,
-            only: self.facts.ordinary,
+            only: self.facts.only(),
             row_alias: &self.facts.row_alias,
             keys: self
                 .facts
                 .keys
                 .iter()
-                .zip(&self.facts.key_columns)
-                .map(|(sort, c)| Key {
-                    sort,
-                    nullable: !c.not_null,
+                .map(|k| Key {
+                    sort: &k.sort,
+                    nullable: !k.column.not_null,
                 })
                 .collect(),
             cursor_nulls: self
@@ -262,7 +319,7 @@ impl Request {
                         .as_ref()
                         .and_then(|s| s.get(i))
                         .and_then(Option::as_ref);
-                    let col = self.facts.key_columns.get(i);
+                    let col = self.facts.keys.get(i).map(|k| &k.column);
                     match (value, col) {
                         // SAFETY: validated for exactly this type by typed_value::parse.
                         (Some(v), Some(col)) => {
@@ -303,6 +360,7 @@ impl Request {
         let (result, mut page, empty) =
             spi_plan::run(true, query.sql.clone(), &types, &datums, |r| {
                 self.check_layout(r, &layout, expected_payload)?;
+                self.check_keys(r, &layout)?;
                 let probe = r.len() > 0 && {
                     // SAFETY: a boolean column, checked by check_layout.
                     unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
@@ -398,10 +456,10 @@ impl Request {
                 return Err(mismatch);
             }
         }
-        for (i, c) in self.facts.key_columns.iter().enumerate() {
+        for (i, k) in self.facts.keys.iter().enumerate() {
             // SAFETY: a catalog lookup by oid.
             if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) }
-                != c.base_oid
+                != k.column.base_oid
             {
                 return Err(mismatch);
             }
@@ -412,7 +470,28 @@ impl Request {
         Ok(())
     }
 
-    /// The cursor of fetched row `i`; None when its key is NULL (cannot happen for a key).
+    /// A NULL in a key column that may hold one (a materialized view's or a view's): an error
+    /// naming the column, for every fetched row, never a row silently skipped or repeated.
+    fn check_keys(&self, r: &Results, layout: &predicate::Layout) -> Result<(), KeysetError> {
+        for (k, key) in self.facts.keys.iter().enumerate() {
+            if !key.in_key || key.column.not_null {
+                continue;
+            }
+            for i in 0..r.len() {
+                // SAFETY: reading a column's null flag only.
+                if unsafe { r.row(i).datum(layout.first_key + k as i32) }.is_none() {
+                    return Err(KeysetError::NullInKey {
+                        relation: self.facts.relation.clone(),
+                        kind: self.facts.kind,
+                        column: key.column.name.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The cursor of fetched row `i`; None when its last key is NULL (checked not to happen).
     fn cursor_of(
         &self,
         r: &Results,
@@ -436,7 +515,7 @@ impl Request {
             required: self.digest.as_deref(),
             listing: &self.listing_digest,
         };
-        page_request::mint(&self.facts.keys, values, digests).map(Some)
+        page_request::mint(&self.sort_keys, values, digests).map(Some)
     }
 }
 

@@ -5,7 +5,7 @@ use std::ffi::CStr;
 
 use keyset_core::{wire_value, CursorFault, KeysetError};
 
-use crate::catalog::type_name;
+use crate::types::type_name;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::AnyElement;

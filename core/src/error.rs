@@ -7,6 +7,13 @@
 
 use std::fmt;
 
+use crate::cursor_fault::shown;
+use crate::relation::RelationKind;
+pub use crate::cursor_fault::{
+    CursorFault, MAX_CURSOR_BYTES, MAX_EXTENDED_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS,
+    SUPPORTED_TYPES,
+};
+
 /// The SQLSTATEs pg_keyset raises. Kept as an enum so the mapping to pgrx's error codes is a
 /// single exhaustive `match` on the extension side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,232 +105,6 @@ impl SqlState {
     }
 }
 
-/// Why a cursor is unacceptable. The decoder reports these for cursors it rejects, and the encoder
-/// reports the same ones for cursors it refuses to mint, so both sides share one set of rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CursorFault {
-    Empty,
-    TooLong {
-        bytes: usize,
-    },
-    /// Over [`MAX_EXTENDED_CURSOR_BYTES`], the cap of cursors with a digest.
-    ExtendedTooLong {
-        bytes: usize,
-    },
-    /// A NUL character (`\u0000`) in a string field.
-    Nul {
-        key: &'static str,
-    },
-    /// A digest that pg_keyset cannot have minted.
-    BadDigest,
-    Padded,
-    StandardAlphabet {
-        byte: u8,
-        offset: usize,
-    },
-    InvalidBase64Byte {
-        byte: u8,
-        offset: usize,
-    },
-    InvalidBase64Length,
-    NonCanonicalBase64,
-    NotUtf8 {
-        offset: usize,
-    },
-    NotJson {
-        reason: String,
-    },
-    NotObject {
-        found: &'static str,
-    },
-    MissingKey(&'static str),
-    UnknownKey(String),
-    DuplicateKey(String),
-    NotString {
-        key: &'static str,
-        found: &'static str,
-    },
-    NotArray {
-        key: &'static str,
-        found: &'static str,
-    },
-    EmptyDigest,
-    BadDirection(String),
-    EmptySort,
-    ValueTooLong {
-        chars: usize,
-    },
-    EmptyId,
-    IdTooLong {
-        chars: usize,
-    },
-    /// Minted for another sort column.
-    SortMismatch {
-        cursor: String,
-        request: String,
-    },
-    /// Minted for the other direction.
-    DirectionMismatch {
-        cursor: &'static str,
-        request: &'static str,
-    },
-    /// A value or id that is not valid for its column's type (or cannot travel in a cursor).
-    /// `column` is empty when there is no column (cursor_encode).
-    BadValue {
-        field: &'static str,
-        column: String,
-        type_name: String,
-        reason: String,
-    },
-    /// A NULL boundary value for a column that cannot hold NULL.
-    NullForNotNull {
-        column: String,
-    },
-    /// Sorting by the primary key: the value and the id must be the same key.
-    ValueIsNotId,
-    /// The cursor's digest says it was minted for another table, sort or filter (or it has a
-    /// digest the request has no use for, or lacks one it needs).
-    ListingMismatch,
-    /// The cursor carries a different number of sort values than the request's sort has columns.
-    ValueCount {
-        cursor: usize,
-        request: usize,
-    },
-}
-
-/// Caps of the wire format, shared with the reference services (see README, "Cursor format").
-pub const MAX_CURSOR_BYTES: usize = 1024;
-/// Cursors with a digest (`"h"`) are read only by pg_keyset, so they are not held to the reference
-/// caps: a boundary row whose values need more than 1024 bytes (a 200-character value of `<`s,
-/// which escaping inflates sixfold, or 180 emoji) still gets a cursor. 64 KiB holds the largest
-/// value a btree index can (2704 bytes), escaped at the worst rate, many times over.
-pub const MAX_EXTENDED_CURSOR_BYTES: usize = 65_536;
-pub const MAX_VALUE_CHARS: usize = 512;
-pub const MAX_ID_CHARS: usize = 128;
-
-/// A name or value as a message shows it: as it is, the way Postgres quotes names in messages
-/// (`column "we"ird"`), except that a NUL, which no message can carry, is written `\u0000`.
-fn shown(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains('\0') {
-        std::borrow::Cow::Owned(s.replace('\0', "\\u0000"))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
-/// The SQL types a cursor can carry, for messages.
-pub const SUPPORTED_TYPES: &str = "smallint, integer, bigint, numeric, real, double precision, boolean, text, varchar, char, name, uuid, date, timestamp or timestamptz";
-
-fn printable(byte: u8) -> String {
-    if byte.is_ascii_graphic() {
-        format!("\"{}\" (0x{byte:02X})", byte as char)
-    } else {
-        format!("0x{byte:02X}")
-    }
-}
-
-impl fmt::Display for CursorFault {
-    /// The DETAIL line: one sentence naming the specific reason.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use CursorFault::*;
-        match self {
-            Empty => write!(f, "The cursor is empty."),
-            TooLong { bytes } => write!(
-                f,
-                "The cursor is {bytes} bytes long; the maximum is {MAX_CURSOR_BYTES} bytes."
-            ),
-            ExtendedTooLong { bytes } => write!(
-                f,
-                "The cursor is {bytes} bytes long; the maximum is {MAX_EXTENDED_CURSOR_BYTES} bytes."
-            ),
-            Nul { key } => write!(f, "The cursor's \"{key}\" contains a NUL character (\\u0000), which text cannot hold."),
-            BadDigest => write!(f, "The cursor's digest is not one pg_keyset mints."),
-            Padded => write!(f, "The cursor has \"=\" padding; cursors are base64url without padding."),
-            StandardAlphabet { byte, offset } => write!(
-                f,
-                "The cursor has {} at offset {offset}, from the standard base64 alphabet; cursors use base64url (\"-\" and \"_\").",
-                printable(*byte)
-            ),
-            InvalidBase64Byte { byte, offset } => write!(
-                f,
-                "The cursor has {} at offset {offset}, which is not a base64url character.",
-                printable(*byte)
-            ),
-            InvalidBase64Length => write!(f, "The cursor's length is not a valid base64url length."),
-            NonCanonicalBase64 => write!(
-                f,
-                "The cursor's last base64url character has bits set that encode nothing."
-            ),
-            NotUtf8 { offset } => write!(
-                f,
-                "The decoded cursor is not valid UTF-8 (invalid byte at offset {offset})."
-            ),
-            NotJson { reason } => write!(f, "The decoded cursor is not valid JSON: {reason}."),
-            NotObject { found } => write!(f, "The decoded cursor is a JSON {found}, not an object."),
-            MissingKey(key) => write!(f, "The cursor has no \"{key}\" key."),
-            UnknownKey(key) => write!(f, "The cursor has an unknown key \"{}\".", shown(key)),
-            DuplicateKey(key) => write!(f, "The cursor has the key \"{key}\" more than once."),
-            NotString { key, found } => {
-                write!(f, "The cursor's \"{key}\" is a JSON {found}, not a string.")
-            }
-            NotArray { key, found } => {
-                write!(f, "The cursor's \"{key}\" is a JSON {found}, not an array.")
-            }
-            EmptyDigest => write!(f, "The cursor's digest is empty."),
-            BadDirection(o) => write!(
-                f,
-                "The cursor's direction \"{}\" is neither \"asc\" nor \"desc\".",
-                shown(o)
-            ),
-            EmptySort => write!(f, "The cursor's sort field is empty."),
-            ValueTooLong { chars } => write!(
-                f,
-                "The cursor's value is {chars} characters long; the maximum is {MAX_VALUE_CHARS}."
-            ),
-            EmptyId => write!(f, "The cursor's id is empty."),
-            IdTooLong { chars } => write!(
-                f,
-                "The cursor's id is {chars} characters long; the maximum is {MAX_ID_CHARS}."
-            ),
-            SortMismatch { cursor, request } => write!(
-                f,
-                "The cursor was minted for sort \"{}\", but this request sorts by \"{}\".",
-                shown(cursor),
-                shown(request)
-            ),
-            DirectionMismatch { cursor, request } => write!(
-                f,
-                "The cursor was minted for direction \"{cursor}\", but this request is \"{request}\"."
-            ),
-            BadValue { field, column, type_name, reason } if column.is_empty() => {
-                write!(f, "The cursor's {field} is not a valid {type_name}: {reason}.")
-            }
-            BadValue { field, column, type_name, reason } => write!(
-                f,
-                "The cursor's {field} is not a valid {type_name} for column \"{}\": {reason}.",
-                shown(column)
-            ),
-            NullForNotNull { column } => write!(
-                f,
-                "The cursor's value is null, but column \"{}\" is NOT NULL.",
-                shown(column)
-            ),
-            ValueIsNotId => write!(
-                f,
-                "The cursor sorts by the primary key, but its value and id differ."
-            ),
-            ListingMismatch => write!(
-                f,
-                "The cursor was minted for another table, sort specification or filter."
-            ),
-            ValueCount { cursor, request } => write!(
-                f,
-                "The cursor carries {cursor} sort values, but this request sorts by {request} columns."
-            ),
-        }
-    }
-}
-
 /// Every error pg_keyset reports to a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeysetError {
@@ -348,10 +129,37 @@ pub enum KeysetError {
     },
     /// A sort column the relation does not have (or has dropped).
     UndefinedColumn { column: String, relation: String },
-    /// The relation has no primary key to break ties with.
-    NoPrimaryKey { relation: String },
-    /// The relation's primary key has several columns.
-    CompositePrimaryKey { relation: String, columns: usize },
+    /// A relation without a usable key, and how to give it one.
+    NoKey {
+        relation: String,
+        kind: RelationKind,
+        hint: String,
+    },
+    /// A view whose key cannot be inferred, and why (Postgres' own reason where it has one).
+    ViewKeyNotInferred { view: String, reason: String },
+    /// A `key` argument no unique index of the table makes unique.
+    KeyNotUnique {
+        relation: String,
+        kind: RelationKind,
+        key: String,
+        create: String,
+    },
+    /// A `key` argument naming a column of a table that can hold NULL.
+    KeyColumnNullable { relation: String, column: String },
+    /// A NULL met in a key column (materialized views and views, whose NOT NULL is not known).
+    NullInKey {
+        relation: String,
+        kind: RelationKind,
+        column: String,
+    },
+    KeySyntax {
+        spec: String,
+        position: usize,
+        reason: String,
+    },
+    /// A relation of a kind pg_keyset does not page (sequence, index, composite type, ...).
+    NotPageable { relation: String },
+    ForeignTable { relation: String },
     /// A sort or key column whose type has no btree ordering.
     NoOrdering { column: String, type_name: String },
     /// A sort or key column of an ordered type that cursors cannot carry.
@@ -416,8 +224,14 @@ impl KeysetError {
             KeysetError::UnsupportedType { .. } => SqlState::DatatypeMismatch,
             KeysetError::SortSyntax { .. } => SqlState::SyntaxError,
             KeysetError::UndefinedColumn { .. } => SqlState::UndefinedColumn,
-            KeysetError::NoPrimaryKey { .. } => SqlState::InvalidColumnReference,
-            KeysetError::CompositePrimaryKey { .. } | KeysetError::UnsupportedColumnType { .. } => {
+            KeysetError::NoKey { .. }
+            | KeysetError::ViewKeyNotInferred { .. }
+            | KeysetError::KeyNotUnique { .. }
+            | KeysetError::KeyColumnNullable { .. } => SqlState::InvalidColumnReference,
+            KeysetError::NullInKey { .. } => SqlState::NullValueNotAllowed,
+            KeysetError::KeySyntax { .. } => SqlState::SyntaxError,
+            KeysetError::NotPageable { .. } => SqlState::WrongObjectType,
+            KeysetError::UnsupportedColumnType { .. } | KeysetError::ForeignTable { .. } => {
                 SqlState::FeatureNotSupported
             }
             KeysetError::NoOrdering { .. } => SqlState::UndefinedFunction,
@@ -464,13 +278,50 @@ impl KeysetError {
                 shown(column),
                 shown(relation)
             ),
-            KeysetError::NoPrimaryKey { relation } => {
-                format!("relation \"{}\" has no primary key", shown(relation))
-            }
-            KeysetError::CompositePrimaryKey { relation, .. } => format!(
-                "the primary key of relation \"{}\" has more than one column",
+            KeysetError::NoKey { relation, kind, .. } => format!(
+                "{} \"{}\" has no key to break ties",
+                kind.word(),
                 shown(relation)
             ),
+            KeysetError::ViewKeyNotInferred { view, .. } => {
+                format!("cannot infer a key for view \"{}\"", shown(view))
+            }
+            KeysetError::KeyNotUnique {
+                relation,
+                kind,
+                key,
+                ..
+            } => format!(
+                "key ({}) is not unique in {} \"{}\"",
+                shown(key),
+                kind.word(),
+                shown(relation)
+            ),
+            KeysetError::KeyColumnNullable { relation, column } => format!(
+                "key column \"{}\" of table \"{}\" can be null",
+                shown(column),
+                shown(relation)
+            ),
+            KeysetError::NullInKey {
+                relation,
+                kind,
+                column,
+            } => format!(
+                "key column \"{}\" of {} \"{}\" is null in a row",
+                shown(column),
+                kind.word(),
+                shown(relation)
+            ),
+            KeysetError::KeySyntax { spec, .. } => {
+                format!("invalid key \"{}\"", shown(spec))
+            }
+            KeysetError::NotPageable { relation } => format!(
+                "\"{}\" is not a table, view or materialized view",
+                shown(relation)
+            ),
+            KeysetError::ForeignTable { relation } => {
+                format!("cannot page foreign table \"{}\"", shown(relation))
+            }
             KeysetError::NoOrdering { type_name, .. } => {
                 format!("could not identify an ordering operator for type {type_name}")
             }
@@ -482,7 +333,7 @@ impl KeysetError {
                 format!("relation with OID {oid} does not exist")
             }
             KeysetError::NotATableRowType { type_name } => {
-                format!("type {type_name} is not the row type of a table")
+                format!("type {type_name} is not the row type of a table, view or materialized view")
             }
             KeysetError::PageSizeNotPositive { .. } => "page_size must be greater than zero".into(),
             KeysetError::PageSizeTooLarge { page_size, max } => {
@@ -533,16 +384,43 @@ impl KeysetError {
             KeysetError::UnsupportedType { argument, .. } => {
                 Some(format!("A cursor {argument} must be of type {SUPPORTED_TYPES}."))
             }
-            KeysetError::SortSyntax { position, reason, .. } => {
+            KeysetError::KeySyntax {
+                position: 0,
+                reason,
+                ..
+            } => Some(format!("{}{}.", reason[..1].to_uppercase(), &reason[1..])),
+            KeysetError::SortSyntax { position, reason, .. }
+            | KeysetError::KeySyntax {
+                position, reason, ..
+            } => {
                 let mut r = reason.clone();
                 if let Some(first) = r.get(0..1) {
                     r.replace_range(0..1, &first.to_uppercase());
                 }
                 Some(format!("{r} (at character {position})."))
             }
-            KeysetError::CompositePrimaryKey { columns, .. } => Some(format!(
-                "keyset_page breaks ties by a single-column primary key; this one has {columns} columns."
-            )),
+            KeysetError::NoKey { kind, .. } if kind.knows_not_null() => Some(
+                "A key is the primary key, or a unique index that is valid, immediate, not partial and on NOT NULL columns.".into(),
+            ),
+            KeysetError::NoKey { .. } => Some(
+                "A key is a unique index that is valid, immediate, not partial and on columns only.".into(),
+            ),
+            KeysetError::ViewKeyNotInferred { reason, .. } => Some(reason.clone()),
+            KeysetError::KeyNotUnique { kind, .. } if kind.knows_not_null() => Some(
+                "No unique index that is valid, immediate, not partial and on NOT NULL columns has all its columns in the key.".into(),
+            ),
+            KeysetError::KeyNotUnique { .. } => Some(
+                "No unique index that is valid, immediate and not partial has all its columns in the key.".into(),
+            ),
+            KeysetError::KeyColumnNullable { .. } => Some(
+                "Rows with a NULL key could be skipped or repeated, so key columns must be NOT NULL.".into(),
+            ),
+            KeysetError::NullInKey { .. } => Some(
+                "Rows whose key is NULL cannot be ordered uniquely, so a page could skip or repeat them.".into(),
+            ),
+            KeysetError::ForeignTable { .. } => Some(
+                "Foreign tables are not supported yet.".into(),
+            ),
             KeysetError::NoOrdering { column, .. } => Some(format!(
                 "Column \"{}\" cannot be sorted: its type has no default btree operator class.",
                 shown(column)
@@ -613,11 +491,22 @@ impl KeysetError {
             KeysetError::InvalidFilter { .. } => Some(
                 "A filter is a JSON object of column: value (equality), column: null (IS NULL) or column: {\"op\": value} with op one of =, <>, <, <=, >, >=, in, @>, is, is not.".into(),
             ),
-            KeysetError::NoPrimaryKey { relation } => Some(format!(
-                "keyset_page breaks ties by the primary key; add one, e.g. ALTER TABLE {relation} ADD PRIMARY KEY (id)."
+            KeysetError::NoKey { hint, .. } => Some(hint.clone()),
+            KeysetError::ViewKeyNotInferred { .. } => Some(
+                "Name the view's key, columns unique in it: key => 'id'.".into(),
+            ),
+            KeysetError::KeyNotUnique { create, .. } => Some(format!("Create one: {create}")),
+            KeysetError::KeyColumnNullable { relation, column } => Some(format!(
+                "Make it NOT NULL (ALTER TABLE {relation} ALTER COLUMN {column} SET NOT NULL), or name other columns."
             )),
+            KeysetError::NullInKey { .. } => Some(
+                "Filter such rows out with {\"column\": {\"is not\": null}}, or page by another key.".into(),
+            ),
+            KeysetError::KeySyntax { .. } => Some(
+                "Write the key's columns separated by commas, e.g. 'tenant_id, id'; quote names that need it.".into(),
+            ),
             KeysetError::NotATableRowType { .. } => Some(
-                "Pass a NULL of the table's row type as the first argument, e.g. keyset_rows(NULL::assets, ...)."
+                "Pass a NULL of the relation's row type as the first argument, e.g. keyset_rows(NULL::assets, ...)."
                     .into(),
             ),
             KeysetError::PageSizeTooLarge { max, .. } => Some(format!(

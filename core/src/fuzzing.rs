@@ -82,7 +82,7 @@ pub fn sort_spec(data: &[u8]) {
         for i in &items {
             assert!(!i.column.is_empty() && i.column.len() <= 63 && !i.column.contains('\0'));
         }
-        let keys = sort_spec::resolve(&items, Direction::Asc, "id");
+        let keys = sort_spec::resolve(&items, Direction::Asc, &["id".to_string()]);
         assert!(!keys.is_empty());
     }
 }
@@ -99,7 +99,7 @@ pub fn filter(data: &[u8]) {
     assert!(conditions.len() <= filter::MAX_FILTER_CONDITIONS);
     assert!(conditions.windows(2).all(|w| w[0].column <= w[1].column));
     let _ = filter::canonical(&conditions);
-    let keys = sort_spec::resolve(&[], Direction::Desc, "id");
+    let keys = sort_spec::resolve(&[], Direction::Desc, &["id".to_string()]);
     for backward in [false, true] {
         let shape = PageShape {
             schema: "s",
@@ -140,7 +140,7 @@ pub fn page_start(data: &[u8]) {
         })
         .collect();
     for width in [0, 1, 2, TYPES.len() - 1] {
-        let keys = sort_spec::resolve(&items[..width], Direction::Asc, &names[TYPES.len() - 1]);
+        let keys = sort_spec::resolve(&items[..width], Direction::Asc, std::slice::from_ref(&names[TYPES.len() - 1]));
         let columns: Vec<KeyColumn> = keys
             .iter()
             .map(|k| {
@@ -149,11 +149,21 @@ pub fn page_start(data: &[u8]) {
                     name: &k.column,
                     wire: TYPES[i],
                     not_null: i.is_multiple_of(2),
+                    in_key: i == TYPES.len() - 1,
                 }
             })
             .collect();
-        let listing = page_request::listing_digest("s", "t", &keys, &[], "");
-        let required = page_request::digest("s", "t", &keys, &[], "");
+        let key = std::slice::from_ref(&names[TYPES.len() - 1]);
+        let l = page_request::Listing {
+            schema: "s",
+            relation: "t",
+            keys: &keys,
+            key,
+            filter: &[],
+            settings: "",
+        };
+        let listing = l.digest();
+        let required = l.required_digest();
         let digests = Digests {
             required: required.as_deref(),
             listing: &listing,

@@ -6,12 +6,15 @@
 
 pub mod assembly;
 pub mod cursor;
+pub mod cursor_fault;
 pub mod error;
 pub mod filter;
 pub mod fuzzing;
+pub mod index_match;
 pub mod json;
 pub mod page_request;
 pub mod predicate;
+pub mod relation;
 pub mod sort_spec;
 pub mod typed_value;
 pub mod wire_value;

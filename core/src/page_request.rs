@@ -33,18 +33,80 @@ pub struct KeyColumn<'a> {
     pub name: &'a str,
     pub wire: WireType,
     pub not_null: bool,
+    /// A column of the unique key: pg_keyset never mints a cursor with NULL there (a row with
+    /// a NULL key is an error), so a cursor that has one is forged.
+    pub in_key: bool,
 }
 
-/// Whether a listing is the reference services' single-column form: one sort column in its
-/// default NULL placement tiebroken by the key in the same direction (or the key alone), and no
-/// filter. Only such listings get cursors without `"x"`/`"h"`, byte-identical to the references.
-pub fn is_single_column_form(keys: &[SortKey], filter: &[Condition]) -> bool {
-    filter.is_empty()
-        && match keys {
-            [_] => true,
-            [sort, key] => sort.default_nulls() && key.direction == sort.direction,
-            _ => false,
+/// What a listing is, as far as its cursors are concerned: the relation, the resolved ORDER BY,
+/// the unique key's column names, the filter, and the settings-independent form of filter values
+/// whose text depends on session settings (empty when there are none).
+#[derive(Debug, Clone, Copy)]
+pub struct Listing<'a> {
+    pub schema: &'a str,
+    pub relation: &'a str,
+    pub keys: &'a [SortKey],
+    pub key: &'a [String],
+    pub filter: &'a [Condition],
+    pub settings: &'a str,
+}
+
+impl Listing<'_> {
+    /// Whether this is the reference services' single-column form: one sort column in its
+    /// default NULL placement tiebroken by a one-column key in the same direction (or the key
+    /// alone), and no filter. Only such listings get cursors without `"x"`/`"h"`,
+    /// byte-identical to the references.
+    pub fn is_single_column_form(&self) -> bool {
+        self.filter.is_empty()
+            && self.key.len() == 1
+            && match self.keys {
+                [_] => true,
+                [sort, key] => sort.default_nulls() && key.direction == sort.direction,
+                _ => false,
+            }
+    }
+
+    /// The digest this listing's cursors must carry: None for the single-column form (whose
+    /// cursors are the reference format), else [`Listing::digest`].
+    pub fn required_digest(&self) -> Option<String> {
+        (!self.is_single_column_form()).then(|| self.digest())
+    }
+
+    /// The digest of a listing (11 base64url characters): what its cursors carry beyond the
+    /// single-column form, and what a single-column cursor too large for the reference caps
+    /// carries to become an extension cursor ([`mint`]). A key of several columns is hashed
+    /// too; a one-column key is the last sort key already (so digests minted before composite
+    /// keys existed are unchanged), as is an empty `settings`.
+    pub fn digest(&self) -> String {
+        // `"priority" DESC NULLS LAST,"created_at" ASC NULLS LAST,...`: names JSON-escaped by
+        // our own escaper, so the text (and every stored cursor's digest) is fixed across builds.
+        let mut sort = String::new();
+        for (i, k) in self.keys.iter().enumerate() {
+            if i > 0 {
+                sort.push(',');
+            }
+            json::push_string(&mut sort, &k.column);
+            sort.push(' ');
+            sort.push_str(k.order_words());
         }
+        let canonical = filter::canonical(self.filter);
+        let mut parts = vec![self.schema, self.relation, &sort, &canonical];
+        if !self.settings.is_empty() {
+            parts.push(self.settings);
+        }
+        let mut key = String::new();
+        if self.key.len() > 1 {
+            key.push_str("key:");
+            for (i, k) in self.key.iter().enumerate() {
+                if i > 0 {
+                    key.push(',');
+                }
+                json::push_string(&mut key, k);
+            }
+            parts.push(&key);
+        }
+        URL_SAFE_NO_PAD.encode(fnv1a64(&parts).to_be_bytes())
+    }
 }
 
 /// FNV-1a, 64 bits: a fixed, dependency-free function whose output never changes between builds.
@@ -59,51 +121,6 @@ fn fnv1a64(parts: &[&str]) -> u64 {
         }
     }
     h
-}
-
-/// The digest a listing's cursors must carry: None for the single-column form (whose cursors
-/// are the reference format), else [`listing_digest`].
-pub fn digest(
-    schema: &str,
-    relation: &str,
-    keys: &[SortKey],
-    filter: &[Condition],
-    settings: &str,
-) -> Option<String> {
-    (!is_single_column_form(keys, filter))
-        .then(|| listing_digest(schema, relation, keys, filter, settings))
-}
-
-/// The digest of a listing (11 base64url characters): what its cursors carry beyond the
-/// single-column form, and what a single-column cursor too large for the reference caps carries
-/// to become an extension cursor ([`mint`]). `settings` is the settings-independent form of the
-/// filter values whose text means different things under different session settings (empty
-/// when there are none, which leaves every digest minted before it was added unchanged).
-pub fn listing_digest(
-    schema: &str,
-    relation: &str,
-    keys: &[SortKey],
-    filter: &[Condition],
-    settings: &str,
-) -> String {
-    // `"priority" DESC NULLS LAST,"created_at" ASC NULLS LAST,...`: names JSON-escaped by our
-    // own escaper, so the text (and every stored cursor's digest) is fixed across builds.
-    let mut sort = String::new();
-    for (i, k) in keys.iter().enumerate() {
-        if i > 0 {
-            sort.push(',');
-        }
-        json::push_string(&mut sort, &k.column);
-        sort.push(' ');
-        sort.push_str(k.order_words());
-    }
-    let canonical = filter::canonical(filter);
-    let h = if settings.is_empty() {
-        fnv1a64(&[schema, relation, &sort, &canonical])
-    } else {
-        fnv1a64(&[schema, relation, &sort, &canonical, settings])
-    };
-    URL_SAFE_NO_PAD.encode(h.to_be_bytes())
 }
 
 /// The digests of one listing: the one its cursors must carry (None for the single-column
@@ -178,6 +195,11 @@ pub fn start(
     for (i, (value, col)) in values.into_iter().zip(columns).enumerate() {
         let field = if i + 1 == m { "id" } else { "value" };
         typed.push(match value {
+            None if col.in_key => {
+                return Err(invalid(CursorFault::NullInKey {
+                    column: col.name.to_string(),
+                }))
+            }
             None if col.not_null => {
                 return Err(invalid(CursorFault::NullForNotNull {
                     column: col.name.to_string(),
@@ -247,16 +269,19 @@ mod tests {
         name: "created_at",
         wire: WireType::Timestamp,
         not_null: true,
+        in_key: false,
     };
     const PRIORITY: KeyColumn = KeyColumn {
         name: "priority",
         wire: WireType::Int4,
         not_null: false,
+        in_key: false,
     };
     const ID: KeyColumn = KeyColumn {
         name: "id",
         wire: WireType::Int8,
         not_null: true,
+        in_key: true,
     };
 
     /// The digests of a single-column listing (its own digest is only used for oversized rows).
@@ -273,7 +298,93 @@ mod tests {
     }
 
     fn keys(spec: &str, dir: Direction) -> Vec<SortKey> {
-        resolve(&parse(spec).unwrap(), dir, "id")
+        resolve(&parse(spec).unwrap(), dir, &["id".to_string()])
+    }
+
+    fn listing<'a>(
+        schema: &'a str,
+        relation: &'a str,
+        keys: &'a [SortKey],
+        key: &'a [String],
+        filter: &'a [Condition],
+        settings: &'a str,
+    ) -> Listing<'a> {
+        Listing {
+            schema,
+            relation,
+            keys,
+            key,
+            filter,
+            settings,
+        }
+    }
+
+    /// The digests of a listing keyed by `id`.
+    fn listing_digest(
+        schema: &str,
+        relation: &str,
+        keys: &[SortKey],
+        filter: &[Condition],
+        settings: &str,
+    ) -> String {
+        let id = ["id".to_string()];
+        listing(schema, relation, keys, &id, filter, settings).digest()
+    }
+
+    fn digest(
+        schema: &str,
+        relation: &str,
+        keys: &[SortKey],
+        filter: &[Condition],
+        settings: &str,
+    ) -> Option<String> {
+        let id = ["id".to_string()];
+        listing(schema, relation, keys, &id, filter, settings).required_digest()
+    }
+
+    #[test]
+    fn composite_keys_are_bound_by_the_digest() {
+        let key = ["tenant_id".to_string(), "id".to_string()];
+        let k = resolve(&[], Direction::Asc, &key);
+        let composite = listing("public", "t", &k, &key, &[], "");
+        // Two key columns never make the reference form, even with no sort.
+        assert!(!composite.is_single_column_form());
+        // Same ORDER BY, another key: another digest.
+        let sort_then_id = listing("public", "t", &k, &key[1..], &[], "");
+        assert_ne!(composite.digest(), sort_then_id.digest());
+        // A one-column key adds nothing to the digest (0.1.0 cursors keep their digest).
+        assert_eq!(
+            listing_digest("public", "t", &keys("priority desc nulls last, created_at", Direction::Asc), &[], ""),
+            DIGEST_PRIORITY_CREATED_AT
+        );
+        // A cursor holding NULL for a key column is forged.
+        let tenant = KeyColumn {
+            name: "tenant_id",
+            wire: WireType::Int8,
+            not_null: false,
+            in_key: true,
+        };
+        let d = composite.digest();
+        let c = Cursor {
+            sort: "tenant_id".into(),
+            direction: Direction::Asc,
+            value: None,
+            id: "1".into(),
+            more: vec![],
+            digest: Some(d.clone()),
+        }
+        .encode()
+        .unwrap();
+        let ds = Digests {
+            required: Some(&d),
+            listing: &d,
+        };
+        assert_eq!(
+            fault(start(Some(&c), &k, &[tenant, ID], ds)),
+            CursorFault::NullInKey {
+                column: "tenant_id".into()
+            }
+        );
     }
 
     fn fault(r: Result<Start, KeysetError>) -> CursorFault {
@@ -411,6 +522,7 @@ mod tests {
             name: "name",
             wire: WireType::Text,
             not_null: true,
+            in_key: false,
         };
         let listing = listing_digest("public", "t", &k, &[], "");
         let d = Digests {

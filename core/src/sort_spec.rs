@@ -10,10 +10,11 @@
 //! - a column without ASC/DESC takes the `direction` argument (default asc);
 //! - a column without NULLS FIRST/LAST gets Postgres' default for its direction (ASC NULLS LAST,
 //!   DESC NULLS FIRST), so the ORDER BY is the one a plain index on the column serves;
-//! - the primary key is appended as the final tiebreak in the direction of the last listed
-//!   column, so an index on `(col, id)` serves `'col desc'` too (scanned backwards); listing the
-//!   key yourself sets its direction, and columns after it are dropped (a unique key leaves
-//!   nothing for them to order).
+//! - the key's columns (the primary key, a unique index or the `key` argument, one or more
+//!   columns) are appended as the final tiebreak in the direction of the last listed column, so
+//!   an index on `(col, id)` serves `'col desc'` too (scanned backwards); a key column listed in
+//!   the sort is not repeated and keeps its listed direction, and once every key column is
+//!   listed the columns after are dropped (a unique key leaves nothing for them to order).
 
 use crate::cursor::Direction;
 use crate::error::KeysetError;
@@ -96,9 +97,12 @@ impl SortKey {
     }
 }
 
-/// The ORDER BY of a request: the listed columns, then the key (`key` is its column name).
-pub fn resolve(items: &[SortItem], direction: Direction, key: &str) -> Vec<SortKey> {
-    let mut keys = Vec::with_capacity(items.len() + 1);
+/// The ORDER BY of a request: the listed columns, then the key's columns not listed (`key`
+/// holds their names, in the key's order), each in the direction of the last listed column.
+/// Once every key column is listed the order is total, so later columns are dropped.
+pub fn resolve(items: &[SortItem], direction: Direction, key: &[String]) -> Vec<SortKey> {
+    let mut keys: Vec<SortKey> = Vec::with_capacity(items.len() + key.len());
+    let covered = |keys: &[SortKey]| key.iter().all(|k| keys.iter().any(|s| &s.column == k));
     let mut last = direction;
     for item in items {
         let dir = item.direction.unwrap_or(direction);
@@ -108,12 +112,44 @@ pub fn resolve(items: &[SortItem], direction: Direction, key: &str) -> Vec<SortK
             direction: dir,
             nulls_first: item.nulls_first.unwrap_or(dir == Direction::Desc),
         });
-        if item.column == key {
+        if covered(&keys) {
             return keys;
         }
     }
-    keys.push(SortKey::new(key, last));
+    for k in key {
+        if !keys.iter().any(|s| &s.column == k) {
+            keys.push(SortKey::new(k, last));
+        }
+    }
     keys
+}
+
+/// Parses the `key` argument: column names written as in the sort (`'tenant_id, "Id"'`), with
+/// no ASC/DESC or NULLS (a key's columns take their direction from the sort).
+pub fn parse_key(spec: &str) -> Result<Vec<String>, KeysetError> {
+    let items = parse(spec).map_err(|e| match e {
+        KeysetError::SortSyntax {
+            spec,
+            position,
+            reason,
+        } => KeysetError::KeySyntax {
+            spec,
+            position,
+            reason,
+        },
+        other => other,
+    })?;
+    if items
+        .iter()
+        .any(|i| i.direction.is_some() || i.nulls_first.is_some())
+    {
+        return Err(KeysetError::KeySyntax {
+            spec: spec.to_string(),
+            position: 0,
+            reason: "a key lists column names only; give directions in the sort".into(),
+        });
+    }
+    Ok(items.into_iter().map(|i| i.column).collect())
 }
 
 struct Lexer<'a> {
@@ -400,7 +436,7 @@ mod tests {
         let keys = resolve(
             &parse("priority desc nulls last, created_at").unwrap(),
             Asc,
-            "id",
+            &["id".to_string()],
         );
         let words: Vec<_> = keys
             .iter()
@@ -415,18 +451,82 @@ mod tests {
             ]
         );
         // The direction argument fills in unmarked columns; the key follows the last column.
-        let keys = resolve(&parse("a asc, b").unwrap(), Desc, "id");
+        let keys = resolve(&parse("a asc, b").unwrap(), Desc, &id());
         assert_eq!(
             keys.iter().map(|k| k.direction).collect::<Vec<_>>(),
             [Asc, Desc, Desc]
         );
-        let keys = resolve(&parse("created_at desc").unwrap(), Asc, "id");
+        let keys = resolve(&parse("created_at desc").unwrap(), Asc, &id());
         assert_eq!(keys[1], SortKey::new("id", Desc));
         // A listed key ends the ORDER BY.
-        let keys = resolve(&parse("a, id desc, b").unwrap(), Asc, "id");
+        let keys = resolve(&parse("a, id desc, b").unwrap(), Asc, &id());
         assert_eq!(keys.len(), 2);
         assert_eq!(keys[1].direction, Desc);
         assert!(keys[0].default_nulls() && keys[0].reversed().default_nulls());
         assert_eq!(keys[0].reversed().order_words(), "DESC NULLS FIRST");
+    }
+
+    fn id() -> Vec<String> {
+        vec!["id".to_string()]
+    }
+
+    fn order_of(keys: &[SortKey]) -> Vec<String> {
+        keys.iter()
+            .map(|k| format!("{} {}", k.column, k.order_words()))
+            .collect()
+    }
+
+    #[test]
+    fn composite_keys() {
+        let key = vec!["tenant_id".to_string(), "id".to_string()];
+        // No sort: the key alone, in the direction argument.
+        assert_eq!(
+            order_of(&resolve(&[], Desc, &key)),
+            ["tenant_id DESC NULLS FIRST", "id DESC NULLS FIRST"]
+        );
+        // Unlisted key columns follow the last listed column's direction, in the key's order.
+        assert_eq!(
+            order_of(&resolve(&parse("created_at desc").unwrap(), Asc, &key)),
+            [
+                "created_at DESC NULLS FIRST",
+                "tenant_id DESC NULLS FIRST",
+                "id DESC NULLS FIRST"
+            ]
+        );
+        // A listed key column is not repeated and keeps its direction.
+        assert_eq!(
+            order_of(&resolve(&parse("id desc, created_at").unwrap(), Asc, &key)),
+            [
+                "id DESC NULLS FIRST",
+                "created_at ASC NULLS LAST",
+                "tenant_id ASC NULLS LAST"
+            ]
+        );
+        // Once all key columns are listed, later columns are dropped.
+        assert_eq!(
+            order_of(&resolve(&parse("id, tenant_id desc, b").unwrap(), Asc, &key)),
+            ["id ASC NULLS LAST", "tenant_id DESC NULLS FIRST"]
+        );
+    }
+
+    #[test]
+    fn key_arguments() {
+        assert_eq!(parse_key("tenant_id, \"Id\"").unwrap(), ["tenant_id", "Id"]);
+        assert!(matches!(
+            parse_key("a desc"),
+            Err(KeysetError::KeySyntax { .. })
+        ));
+        assert!(matches!(
+            parse_key("a nulls first"),
+            Err(KeysetError::KeySyntax { .. })
+        ));
+        assert!(matches!(
+            parse_key("a,"),
+            Err(KeysetError::KeySyntax { position: 3, .. })
+        ));
+        assert_eq!(
+            parse_key("a, A"),
+            Err(KeysetError::DuplicateSortColumn { column: "a".into() })
+        );
     }
 }

@@ -39,7 +39,7 @@ fn sql(
     backward: bool,
     output: Output,
 ) -> String {
-    let keys = resolve(&parse(spec).unwrap(), Asc, "id");
+    let keys = resolve(&parse(spec).unwrap(), Asc, &["id".to_string()]);
     shape(&keys, nullable, nulls, backward, output)
         .query()
         .unwrap()
@@ -198,7 +198,7 @@ fn backward_pages_fetch_reversed_and_resort() {
 
 #[test]
 fn first_pages_have_no_probe_and_no_parameters() {
-    let keys = resolve(&parse("p, q desc").unwrap(), Asc, "id");
+    let keys = resolve(&parse("p, q desc").unwrap(), Asc, &["id".to_string()]);
     let q = shape(&keys, &["p"], None, false, Output::Json)
         .query()
         .unwrap();
@@ -214,7 +214,7 @@ fn first_pages_have_no_probe_and_no_parameters() {
 
 #[test]
 fn layouts() {
-    let keys = resolve(&parse("a").unwrap(), Asc, "id");
+    let keys = resolve(&parse("a").unwrap(), Asc, &["id".to_string()]);
     let c = || Some(vec![false, false]);
     let json = shape(&keys, &[], c(), false, Output::Json).query().unwrap();
     assert_eq!(
@@ -247,7 +247,7 @@ fn layouts() {
 
 #[test]
 fn filters_are_conjuncts_with_parameters_after_the_cursors() {
-    let keys = resolve(&parse("a").unwrap(), Desc, "id");
+    let keys = resolve(&parse("a").unwrap(), Desc, &["id".to_string()]);
     let filter = crate::filter::parse(
         r#"{"status": "x", "tags": {"@>": ["a"]}, "gone": null, "n": {"in": [1, 2]}}"#,
     )
@@ -398,7 +398,7 @@ fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
     ];
     for spec in specs {
         for dir in [Asc, Desc] {
-            let keys = resolve(&parse(spec).unwrap(), dir, "id");
+            let keys = resolve(&parse(spec).unwrap(), dir, &["id".to_string()]);
             let m = keys.len();
             for nullable_mask in 0..(1u32 << (m - 1)) {
                 for nulls_mask in 0..(1u32 << (m - 1)) {
@@ -499,7 +499,7 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
         .enumerate()
         .map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" }))
         .collect();
-    let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, &names[columns]);
+    let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, std::slice::from_ref(&names[columns]));
     let conds: Vec<String> = (0..conditions.div_ceil(2))
         .map(|i| {
             format!(
