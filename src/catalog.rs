@@ -506,7 +506,7 @@ unsafe fn view_key_of(
             }
             match missing {
                 Some(column) => Err(format!(
-                    "Column \"{column}\" of its base {} \"{}\", part of its {source}, is not a column of the view.",
+                    "Column \"{column}\" of its base {} \"{}\", part of its {source}, is not passed through unchanged by the view.",
                     base.kind.word(),
                     base.relation
                 )),

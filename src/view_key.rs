@@ -45,7 +45,7 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
         if depth > 0 {
             pg_sys::relation_close(current, pg_sys::NoLock as pg_sys::LOCKMODE);
         }
-        let (base_relid, inner) = match step? {
+        let (base_relid, inh, inner) = match step? {
             Ok(s) => s,
             Err(reason) => return Ok(Err(reason)),
         };
@@ -63,7 +63,9 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
                 continue;
             }
             Some(kind @ (RelationKind::Table | RelationKind::PartitionedTable)) => {
+                // `FROM ONLY parent` reads the parent's own rows, which its key covers.
                 let children = kind == RelationKind::Table
+                    && inh
                     && form.relhassubclass
                     && has_inheritance_children(base_relid)?;
                 pg_sys::relation_close(base, pg_sys::NoLock as pg_sys::LOCKMODE);
@@ -94,11 +96,11 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
     )))
 }
 
-/// One view's base relation and, per view column, the base column it passes through; or
+/// One view's base relation, whether it reads inheritance children too, and, per view column, the base column it passes through; or
 /// Postgres' reason why the view is not simple.
 unsafe fn one_level(
     view: pg_sys::Relation,
-) -> Result<Result<(pg_sys::Oid, Vec<Option<i16>>), String>, KeysetError> {
+) -> Result<Result<(pg_sys::Oid, bool, Vec<Option<i16>>), String>, KeysetError> {
     let query = pg_sys::get_view_query(view);
     let reason = pg_sys::view_query_is_auto_updatable(query, false);
     if !reason.is_null() {
@@ -138,7 +140,7 @@ unsafe fn one_level(
             columns[(*te).resno as usize - 1] = Some((*var).varattno);
         }
     }
-    Ok(Ok(((*rte).relid, columns)))
+    Ok(Ok(((*rte).relid, (*rte).inh, columns)))
 }
 
 /// The pointers of a pointer List (empty for NIL).

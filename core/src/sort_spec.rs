@@ -135,7 +135,7 @@ pub fn parse_key(spec: &str) -> Result<Vec<String>, KeysetError> {
         } => KeysetError::KeySyntax {
             spec,
             position,
-            reason,
+            reason: reason.replace("the sort specification", "the key"),
         },
         other => other,
     })?;
