@@ -96,6 +96,7 @@ def build_cases(rows):
                 add(f"hand-written typed {d}", "hand_typed", sort, depth,
                     f"select * from assets {where}order by {order} limit 21;", defines)
     add_multi_column_cases(add, rows)
+    add_relation_cases(add, rows)
     v, i, c = boundary("created_at", rows, 0.5)
     add("cursor_encode", "codec", "created_at", None,
         "select cursor_encode('created_at', 'desc', :v::timestamptz, :i::bigint);", {"v": v, "i": i})
@@ -159,6 +160,55 @@ def hand_multi(name, values):
                           f"union all (select * from assets where priority is null {o}) limit 21")
     return row.format("select * from assets where category = 'cat-3' and (created_at, id) < (:a::timestamptz, :i::bigint) "
                       "order by created_at desc, id desc limit 21")
+
+
+# Every relation kind (issue 11): name -> (relation, sort spec or None, direction, ORDER BY,
+# columns of the boundary row, the hand-written predicate after them).
+RELATIONS = {
+    "partitioned": ("events_p", "created_at", "asc", "created_at, id", ["created_at", "id"],
+                    "(created_at, id) > (:b::timestamptz, :i::bigint)"),
+    "composite key": ("tenant_rows", None, "asc", "tenant_id, id", ["tenant_id", "id"],
+                      "(tenant_id, id) > (:b::int, :i::bigint)"),
+    "view": ("assets_api", "created_at", "desc", "created_at desc, id desc", ["created_at", "id"],
+             "(created_at, id) < (:b::timestamptz, :i::bigint)"),
+}
+
+
+def relation_boundary(name, rows, depth):
+    """Values (text) of the row just before `depth` of the relation's listing, and its cursor."""
+    rel, spec, direction, order, cols, _ = RELATIONS[name]
+    (n,), = psql(f"select count(*) from {rel}")
+    k = round(int(n) * depth)
+    values = psql(f"select {', '.join(c + '::text' for c in cols)} from {rel} order by {order} offset {k - 1} limit 1")[0]
+    sort = f"'{spec}'" if spec else "null"
+    cursor = psql(f"""set pg_keyset.max_page_size = 10000;
+        with recursive w(left_, c) as (
+          select {k}, null::text
+          union all
+          select w.left_ - least(w.left_, 10000), p.next_cursor
+          from w, keyset_page_info('{rel}', {sort}, '{direction}', after => w.c, page_size => least(w.left_, 10000)) p
+          where w.left_ > 0)
+        select c from w where left_ = 0""")[-1][0]
+    return values, cursor
+
+
+def add_relation_cases(add, rows):
+    for name, (rel, spec, direction, order, cols, pred) in RELATIONS.items():
+        sort = f"'{spec}'" if spec else "null"
+        for depth in DEFAULT_DEPTHS:
+            d = f"{name}@{round(depth * 100)}%"
+            if depth == 0:
+                add(f"keyset_page {d}", "keyset_page_rel", name, depth,
+                    f"select * from keyset_page('{rel}', {sort}, '{direction}', null, 20);", {})
+                add(f"hand-written {d}", "hand_rel", name, depth,
+                    f"select jsonb_agg(t) from (select * from {rel} order by {order} limit 21) t;", {})
+                continue
+            values, cursor = relation_boundary(name, rows, depth)
+            defines = {"cursor": cursor, "b": values[0].replace(" ", "T"), "i": values[1]}
+            add(f"keyset_page {d}", "keyset_page_rel", name, depth,
+                f"select * from keyset_page('{rel}', {sort}, '{direction}', :cursor, 20);", defines)
+            add(f"hand-written {d}", "hand_rel", name, depth,
+                f"select jsonb_agg(t) from (select * from {rel} where {pred} order by {order} limit 21) t;", defines)
 
 
 def add_multi_column_cases(add, rows):
@@ -348,10 +398,14 @@ def main():
             d = f"{r['sort']}@{round(r['depth'] * 100)}%"
             base = f"hand-written backward created_at@50%" if r["sort"] == "backward" else f"hand-written {d}"
             ratios.append((f"keyset_page / hand-written, {r['name'][len('keyset_page '):]}", ms(r["name"]) / ms(base), "<= 1.10"))
+        if r["group"] == "keyset_page_rel" and r["depth"]:
+            ratios.append((f"keyset_page / hand-written, {r['name'][len('keyset_page '):]}", ms(r["name"]) / ms(f"hand-written {r['name'][len('keyset_page '):]}"), "<= 1.10"))
         if r["group"] == "keyset_rows":
             ratios.append((f"keyset_rows / hand-written typed, {d}", ms(r["name"]) / ms(f"hand-written typed {d}"), "<= 1.10"))
     for sort in SORTS:
         ratios.append((f"keyset_page at 99% / at 0%, {sort}", ms(f"keyset_page {sort}@99%") / ms(f"keyset_page {sort}@0%"), "<= 1.2"))
+    for name in RELATIONS:
+        ratios.append((f"keyset_page at 99% / at 0%, {name}", ms(f"keyset_page {name}@99%") / ms(f"keyset_page {name}@0%"), "<= 1.2"))
     for sort in ("created_at", "id"):
         ratios.append((f"OFFSET / keyset_page at 99%, {sort}", ms(f"OFFSET {sort}@99%") / ms(f"keyset_page {sort}@99%"), ">= 1000"))
         ratios.append((f"OFFSET / keyset_page at 99%, {sort}, server-side execution time",

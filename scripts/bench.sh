@@ -56,6 +56,23 @@ create index assets_category_created_at_id on assets (category, created_at, id);
 create index assets_category_desc_created_at_id on assets (category desc, created_at, id);
 create index assets_priority_desc_created_at_id on assets (priority desc nulls last, created_at, id);
 vacuum analyze assets;
+-- Other relation kinds (issue 11): a partitioned table of 13 monthly partitions whose primary key
+-- includes the partition key, a composite-key (multi-tenant) table, a simple view.
+create table events_p (id bigint not null, created_at timestamptz not null, kind text not null,
+                       payload text, primary key (id, created_at)) partition by range (created_at);
+select format('create table events_p_%s partition of events_p for values from (%L) to (%L)', m,
+              timestamptz '2024-01-01 00:00:00+00' + (m - 1) * interval '1 month',
+              timestamptz '2024-01-01 00:00:00+00' + m * interval '1 month')
+from generate_series(1, 13) m \gexec
+insert into events_p
+select g, timestamptz '2024-01-01 00:00:00+00' + g * interval '30 seconds', 'k' || g % 7, md5(g::text)
+from generate_series(1, $ROWS) g;
+create index events_p_created_at_id on events_p (created_at, id);
+create table tenant_rows (tenant_id int not null, id bigint not null, name text not null, size bigint not null,
+                          primary key (tenant_id, id));
+insert into tenant_rows select g % 1000, g, 'row-' || g, (g::bigint * 7919) % 1000000 from generate_series(1, $ROWS) g;
+create view assets_api as select id, created_at, name, size, priority, category from assets;
+vacuum analyze events_p, tenant_rows;
 SQL
 
 python3 scripts/bench.py --rows "$ROWS" --seconds "${BENCH_SECONDS:-3}" --reps "${BENCH_REPS:-3}" \
