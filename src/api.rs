@@ -63,7 +63,7 @@ fn keyset_page(
     >,
     ErrorReport,
 > {
-    let row = Args::read(fcinfo)
+    let row = Args::read(fcinfo, true)
         .and_then(|a| page::json_page(&a))
         .map_err(report)?;
     Ok(TableIterator::once(row))
@@ -84,7 +84,7 @@ fn keyset_page_info(
     >,
     ErrorReport,
 > {
-    let row = Args::read(fcinfo)
+    let row = Args::read(fcinfo, true)
         .and_then(|a| page::info(&a))
         .map_err(report)?;
     Ok(TableIterator::once(row))
@@ -92,7 +92,7 @@ fn keyset_page_info(
 
 #[pg_extern(sql = false)]
 fn keyset_rows(fcinfo: pg_sys::FunctionCallInfo) -> PgResult<SetOfIterator<'static, AnyElement>> {
-    let rows = Args::read(fcinfo)
+    let rows = Args::read(fcinfo, false)
         .and_then(|a| page::rows(&a, fcinfo))
         .map_err(report)?;
     Ok(SetOfIterator::new(rows))
@@ -113,7 +113,7 @@ fn keyset_explain(
     >,
     ErrorReport,
 > {
-    let row = Args::read(fcinfo)
+    let row = Args::read(fcinfo, true)
         .and_then(|a| explain::explain(&a, fcinfo))
         .map_err(report)?;
     Ok(TableIterator::once(row))

@@ -74,6 +74,10 @@ pub struct IndexTarget {
     pub relid: pg_sys::Oid,
     pub schema: String,
     pub relation: String,
+    /// A view's base table the caller may not read: advice and messages do not name it or its
+    /// columns and indexes (a plain view runs with its owner's rights; its caller needs none on
+    /// the table).
+    pub hidden: bool,
 }
 
 /// What one call needs to know about its relation.
@@ -82,6 +86,8 @@ pub struct Facts {
     /// The relation's composite type (the type of a whole row).
     pub row_type: pg_sys::Oid,
     pub kind: RelationKind,
+    /// A partitioned table, or a simple view over one (its row values get pruning bounds).
+    pub partitioned: bool,
     pub schema: String,
     pub relation: String,
     /// An alias for the relation in the page query that no column of it is named.
@@ -168,16 +174,27 @@ pub fn resolve(relid: pg_sys::Oid, listing: &Listing) -> Result<Facts, KeysetErr
     }
 }
 
+/// Whether the current user may read every column of the relation (SELECT on it, or on each
+/// column): what `SELECT *` needs.
+pub fn can_read(relid: pg_sys::Oid) -> bool {
+    // SAFETY: ACL checks by oid.
+    unsafe {
+        let user = pg_sys::GetUserId();
+        let select = pg_sys::ACL_SELECT as pg_sys::AclMode;
+        pg_sys::pg_class_aclcheck(relid, user, select) == pg_sys::AclResult::ACLCHECK_OK
+            || pg_sys::pg_attribute_aclcheck_all(
+                relid,
+                user,
+                select,
+                pg_sys::AclMaskHow::ACLMASK_ALL,
+            ) == pg_sys::AclResult::ACLCHECK_OK
+    }
+}
+
 /// SELECT on the relation, or on every column of it (pages are whole rows): the same check a
 /// `SELECT *` makes, made before anything else about the relation is read.
 unsafe fn check_privilege(rel: pg_sys::Relation) -> Result<(), KeysetError> {
-    let relid = (*rel).rd_id;
-    let user = pg_sys::GetUserId();
-    let select = pg_sys::ACL_SELECT as pg_sys::AclMode;
-    if pg_sys::pg_class_aclcheck(relid, user, select) == pg_sys::AclResult::ACLCHECK_OK
-        || pg_sys::pg_attribute_aclcheck_all(relid, user, select, pg_sys::AclMaskHow::ACLMASK_ALL)
-            == pg_sys::AclResult::ACLCHECK_OK
-    {
+    if can_read((*rel).rd_id) {
         return Ok(());
     }
     let form = &*(*rel).rd_rel;
@@ -234,7 +251,9 @@ impl Attributes<'_> {
             .iter()
             .filter(|a| !a.attisdropped && a.attnum > 0)
             // SAFETY: attname is a NUL-terminated NameData.
-            .find(|a| unsafe { CStr::from_ptr(a.attname.data.as_ptr()) }.to_bytes() == name.as_bytes())
+            .find(|a| {
+                unsafe { CStr::from_ptr(a.attname.data.as_ptr()) }.to_bytes() == name.as_bytes()
+            })
             .ok_or_else(|| KeysetError::UndefinedColumn {
                 column: name.to_string(),
                 relation: self.relation.to_string(),
@@ -242,8 +261,10 @@ impl Attributes<'_> {
     }
 
     fn name_of(&self, attnum: i16) -> Result<String, KeysetError> {
+        let index = usize::try_from(attnum - 1)
+            .map_err(|_| KeysetError::Internal("a key column that is not a user column"))?;
         self.attrs
-            .get(attnum as usize - 1)
+            .get(index)
             // SAFETY: attname is a NUL-terminated NameData.
             .map(|a| unsafe { cstr(a.attname.data.as_ptr()) })
             .ok_or(KeysetError::Internal("a key column out of range"))
@@ -261,7 +282,8 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         }
         None => return Err(KeysetError::NotPageable { relation }),
     };
-    if kind == RelationKind::Table && form.relhassubclass && has_inheritance_children((*rel).rd_id)? {
+    if kind == RelationKind::Table && form.relhassubclass && has_inheritance_children((*rel).rd_id)?
+    {
         return Err(KeysetError::InheritanceChildren { relation });
     }
     let tupdesc = (*rel).rd_att;
@@ -298,12 +320,16 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         RelationKind::View => Some(view_key::base_of(rel)?),
         _ => None,
     };
-    let (key, index_target, column_map): (Key, Option<IndexTarget>, ColumnMap) = match &view_base
-    {
+    let (key, index_target, column_map): (Key, Option<IndexTarget>, ColumnMap) = match &view_base {
         None => {
             let indexes = key::unique_indexes(rel);
             if kind.knows_not_null() {
-                for (name, attnum) in listing.key.unwrap_or(&[]).iter().zip(key_attnums.iter().flatten()) {
+                for (name, attnum) in listing
+                    .key
+                    .unwrap_or(&[])
+                    .iter()
+                    .zip(key_attnums.iter().flatten())
+                {
                     if !attrs.attrs[*attnum as usize - 1].attnotnull {
                         return Err(KeysetError::KeyColumnNullable {
                             relation: relation.clone(),
@@ -322,8 +348,13 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
                 relid: (*rel).rd_id,
                 schema: schema.clone(),
                 relation: relation.clone(),
+                hidden: false,
             };
-            (Key { columns, source }, Some(target), ColumnMap::Own { kind })
+            (
+                Key { columns, source },
+                Some(target),
+                ColumnMap::Own { kind },
+            )
         }
         Some(base) => {
             let key = match (listing.key, base) {
@@ -345,6 +376,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
                         relid: base.relid,
                         schema: base.schema.clone(),
                         relation: base.relation.clone(),
+                        hidden: !can_read(base.relid),
                     };
                     let not_null = base_not_null(base)?;
                     (key, Some(target), ColumnMap::View { base, not_null })
@@ -383,7 +415,8 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             index_attnum,
         })
     };
-    let sort_keys = sort_spec::resolve(listing.sort.unwrap_or(&[]), listing.direction, &key.columns);
+    let sort_keys =
+        sort_spec::resolve(listing.sort.unwrap_or(&[]), listing.direction, &key.columns);
     let keys = sort_keys
         .into_iter()
         .map(|sort| {
@@ -415,9 +448,12 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
         })
     })?;
+    let partitioned = kind == RelationKind::PartitionedTable
+        || matches!(&view_base, Some(Ok(b)) if b.kind == RelationKind::PartitionedTable);
     Ok(Facts {
         row_type: form.reltype,
         kind,
+        partitioned,
         schema,
         relation,
         row_alias,
@@ -445,10 +481,20 @@ impl ColumnMap<'_> {
     /// (known NOT NULL, attnum in the index target).
     fn of(&self, attr: &pg_sys::FormData_pg_attribute) -> (bool, Option<i16>) {
         match self {
-            ColumnMap::Own { kind } => (kind.knows_not_null() && attr.attnotnull, Some(attr.attnum)),
+            ColumnMap::Own { kind } => {
+                (kind.knows_not_null() && attr.attnotnull, Some(attr.attnum))
+            }
             ColumnMap::View { base, not_null } => {
-                match base.columns.get(attr.attnum as usize - 1).copied().flatten() {
-                    Some(b) => (not_null.get(b as usize - 1).copied().unwrap_or(false), Some(b)),
+                match base
+                    .columns
+                    .get(attr.attnum as usize - 1)
+                    .copied()
+                    .flatten()
+                {
+                    Some(b) => (
+                        not_null.get(b as usize - 1).copied().unwrap_or(false),
+                        Some(b),
+                    ),
                     None => (false, None),
                 }
             }
@@ -473,11 +519,7 @@ unsafe fn base_not_null(base: &ViewBase) -> Result<Vec<bool>, KeysetError> {
 
 /// A simple view's key: its base table's key, each column passed through by the view (under
 /// whatever name the view gives it).
-unsafe fn view_key_of(
-    base: &ViewBase,
-    attrs: &Attributes,
-    view: &str,
-) -> Result<Key, KeysetError> {
+unsafe fn view_key_of(base: &ViewBase, attrs: &Attributes, view: &str) -> Result<Key, KeysetError> {
     let rel = pg_sys::relation_open(base.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
     let indexes = key::unique_indexes(rel);
     let tupdesc = (*rel).rd_att;
@@ -486,7 +528,10 @@ unsafe fn view_key_of(
         relation: &base.relation,
     };
     let owned = key::own_key(base.kind, &indexes, None);
+    // Nothing about a base table the caller cannot read is named (see IndexTarget::hidden).
+    let visible = can_read(base.relid);
     let result = match owned {
+        Err(_) if !visible => Err("Its base table has no key to break ties.".to_string()),
         Err(_) => Err(format!(
             "Its base {} \"{}\" has no key to break ties.",
             base.kind.word(),
@@ -505,11 +550,19 @@ unsafe fn view_key_of(
                 }
             }
             match missing {
+                Some(_) if !visible => Err(
+                    "A column of its base table's key is not passed through unchanged by the view."
+                        .to_string(),
+                ),
                 Some(column) => Err(format!(
                     "Column \"{column}\" of its base {} \"{}\", part of its {source}, is not passed through unchanged by the view.",
                     base.kind.word(),
                     base.relation
                 )),
+                None if !visible => Ok(Key {
+                    columns,
+                    source: KeySource::HiddenViewBase,
+                }),
                 None => Ok(Key {
                     columns,
                     source: KeySource::View {

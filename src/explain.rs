@@ -30,21 +30,13 @@ pub fn explain(
     // parameters. ANALYZE shows the rows each scan read and removed (TIMING OFF keeps the
     // text stable). SET max_parallel_workers_per_gather = 0: SPI never plans the page query
     // parallel either; SET extra_float_digits = 3: a float literal reads back exactly.
+    drop_leftovers();
     let name = explain_statement_name();
-    let type_names: Vec<String> = types
-        .iter()
-        .map(|&t| qualified_type_name(t))
-        .collect();
+    let type_names: Vec<String> = types.iter().map(|&t| qualified_type_name(t)).collect();
     let prepare = if types.is_empty() {
         format!("PREPARE {name} AS {}", query.sql)
     } else {
         format!("PREPARE {name}({}) AS {}", type_names.join(", "), query.sql)
-    };
-    spi_plan::run_once(&prepare, &[], &[], |_| Ok(()))?;
-    let options = if analyze {
-        "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF"
-    } else {
-        "COSTS OFF"
     };
     let args: Vec<String> = types
         .iter()
@@ -53,6 +45,16 @@ pub fn explain(
         // SAFETY: each datum is a valid value of its type (built by request::params).
         .map(|((&t, &d), name)| Ok(format!("{}::{name}", unsafe { quoted_literal(d, t)? })))
         .collect::<Result<_, _>>()?;
+    let mut prepared = Prepared {
+        name: name.clone(),
+        deallocated: false,
+    };
+    spi_plan::run_once(&prepare, &[], &[], |_| Ok(()))?;
+    let options = if analyze {
+        "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF"
+    } else {
+        "COSTS OFF"
+    };
     let execute = if args.is_empty() {
         name.clone()
     } else {
@@ -78,13 +80,55 @@ pub fn explain(
         },
     )?;
     spi_plan::run_once(&format!("DEALLOCATE {name}"), &[], &[], |_| Ok(()))?;
-    let key: Vec<String> = req.facts.key.columns.iter().map(|c| crate::catalog::quote(c)).collect();
+    prepared.deallocated = true;
+    let key: Vec<String> = req
+        .facts
+        .key
+        .columns
+        .iter()
+        .map(|c| crate::catalog::quote(c))
+        .collect();
     Ok((
         query.sql,
         lines.join("\n"),
         key.join(", "),
         req.facts.key.source.to_string(),
     ))
+}
+
+thread_local! {
+    /// Statements of keyset_explain calls that ended in an error (or returned one) between
+    /// PREPARE and DEALLOCATE. Prepared statements outlive the transaction, so each is dropped at
+    /// the start of the next keyset_explain call in this backend (by then the failed call's
+    /// execution has been unwound and released), keeping at most one batch of them.
+    static LEFTOVERS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A prepared statement of this call; recorded as a leftover unless deallocated. (No SPI in
+/// Drop: it also runs while an ERROR unwinds, when nothing may be executed.)
+struct Prepared {
+    name: String,
+    deallocated: bool,
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        if !self.deallocated {
+            LEFTOVERS.with(|l| l.borrow_mut().push(std::mem::take(&mut self.name)));
+        }
+    }
+}
+
+/// Drops the statements failed calls left behind (without an error if one is gone already,
+/// e.g. after DEALLOCATE ALL).
+fn drop_leftovers() {
+    let names = LEFTOVERS.with(|l| std::mem::take(&mut *l.borrow_mut()));
+    for name in names {
+        if let Ok(c) = std::ffi::CString::new(name) {
+            // SAFETY: a statement name this backend prepared; showError = false ignores a missing one.
+            unsafe { pg_sys::DropPreparedStatement(c.as_ptr(), false) };
+        }
+    }
 }
 
 /// A prepared-statement name no other keyset_explain call in this backend uses (one left behind

@@ -78,7 +78,14 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
     let indexes = unsafe { index_oids(rel) };
     let mut h = DefaultHasher::new();
     let attnums: Vec<i16> = order.iter().map(|o| o.attnum).collect();
-    (target.relid.to_u32(), facts.sort_keys(), &attnums, &pinned, &indexes).hash(&mut h);
+    (
+        target.relid.to_u32(),
+        facts.sort_keys(),
+        &attnums,
+        &pinned,
+        &indexes,
+    )
+        .hash(&mut h);
     let key = h.finish();
     let known = CHECKED.with(|c| c.borrow().get(&key).copied());
     let required = REQUIRE_INDEX.get();
@@ -105,6 +112,27 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
     if served || (known.is_some() && !required) {
         return Ok(());
     }
+    let order_sql: Vec<String> = facts
+        .keys
+        .iter()
+        .map(|k| index_match::key_sql(&k.sort, k.column.not_null, &quote))
+        .collect();
+    // The base table of a view the caller cannot read: no NOTICE naming it, its columns or its
+    // indexes; with require_index on, the error says only that the view's table lacks one.
+    if target.hidden {
+        return if required {
+            Err(KeysetError::IndexRequired {
+                what: "the base table of view",
+                relation: facts.relation.clone(),
+                order: order_sql.join(", "),
+                create:
+                    "an index on the view's base table serving this order (ask the view's owner)."
+                        .into(),
+            })
+        } else {
+            Ok(())
+        };
+    }
     // A view's columns may be renamed: the suggested index names the base table's columns.
     let base_names: Vec<String> = facts
         .keys
@@ -128,19 +156,20 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
         .map(|(k, o)| (k, o.column.not_null))
         .collect();
     let columns = index_match::suggested_columns(&pinned_refs, &with_nulls, &quote);
-    let order_sql: Vec<String> = facts
-        .keys
-        .iter()
-        .map(|k| index_match::key_sql(&k.sort, k.column.not_null, &quote))
-        .collect();
     let create = format!(
         "CREATE INDEX ON {}.{} ({});",
         quote(&target.schema),
         quote(&target.relation),
         columns.join(", ")
     );
+    let what = if target.relation == facts.relation && target.schema == facts.schema {
+        facts.kind.word()
+    } else {
+        "the base table of view"
+    };
     if required {
         return Err(KeysetError::IndexRequired {
+            what,
             relation: facts.relation.clone(),
             order: order_sql.join(", "),
             create,
@@ -148,15 +177,7 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
     }
     ErrorReport::new(
         PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-        format!(
-            "no index of {} \"{}\" serves this keyset order",
-            if target.relation == facts.relation && target.schema == facts.schema {
-                facts.kind.word()
-            } else {
-                "the base table of view"
-            },
-            facts.relation
-        ),
+        format!("no index of {what} \"{}\" serves this keyset order", facts.relation),
         "pg_keyset",
     )
     .set_detail(format!(
@@ -247,7 +268,8 @@ unsafe fn index_columns(irel: pg_sys::Relation, facts: &Facts) -> Option<Vec<Ind
                     .find(|k| k.column.index_attnum == Some(attnum))
                     .map(|k| &k.column);
                 let orders_like_order_by = column.is_some_and(|col| {
-                    let default_class = pg_sys::GetDefaultOpClass(col.type_oid, pg_sys::BTREE_AM_OID);
+                    let default_class =
+                        pg_sys::GetDefaultOpClass(col.type_oid, pg_sys::BTREE_AM_OID);
                     default_class != pg_sys::InvalidOid
                         && families[pos] == pg_sys::get_opclass_family(default_class)
                         && collations[pos] == col.collation

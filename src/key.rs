@@ -9,7 +9,9 @@ use keyset_core::relation::{self, KeySource, NoKey, RelationKind, UniqueIndex};
 use keyset_core::KeysetError;
 use pgrx::pg_sys;
 
-/// A relation's unique indexes (btree or not: uniqueness is what counts), from the relcache.
+/// A relation's unique indexes (btree or not: uniqueness is what counts), from the relcache's
+/// index list and the syscache's pg_index rows. No index is opened or locked: this runs on every
+/// call, and the list is consistent under the lock this call holds on the relation.
 ///
 /// # Safety
 /// `rel` must be an open relation.
@@ -23,23 +25,37 @@ pub unsafe fn unique_indexes(rel: pg_sys::Relation) -> Vec<UniqueIndex> {
     let cells = std::slice::from_raw_parts((*list).elements, (*list).length as usize);
     let mut out = Vec::new();
     for cell in cells {
-        let irel = pg_sys::index_open(cell.oid_value, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-        let index = &*(*irel).rd_index;
+        let oid = cell.oid_value;
+        let tuple = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::INDEXRELID as i32,
+            pg_sys::Datum::from(oid),
+        );
+        if tuple.is_null() {
+            continue;
+        }
+        // GETSTRUCT: the fixed part of the pg_index row (indkey is the first variable-length
+        // column, never NULL, and read in place as Postgres itself does).
+        let data = (*tuple).t_data;
+        let index =
+            &*(data.cast::<u8>().add((*data).t_hoff as usize) as *const pg_sys::FormData_pg_index);
         if index.indisunique {
             let nkeys = index.indnkeyatts as usize;
             let columns: Vec<i16> = index.indkey.values.as_slice(nkeys).to_vec();
-            let not_null = columns.iter().all(|&a| {
-                a > 0 && attrs.get(a as usize - 1).is_some_and(|att| att.attnotnull)
-            });
+            let not_null = columns
+                .iter()
+                .all(|&a| a > 0 && attrs.get(a as usize - 1).is_some_and(|att| att.attnotnull));
             let partial = !pg_sys::heap_attisnull(
-                (*irel).rd_indextuple,
+                tuple,
                 pg_sys::Anum_pg_index_indpred as i32,
                 std::ptr::null_mut(),
             );
+            let name = pg_sys::get_rel_name(oid);
             out.push(UniqueIndex {
-                name: CStr::from_ptr((*(*irel).rd_rel).relname.data.as_ptr())
-                    .to_string_lossy()
-                    .into_owned(),
+                name: if name.is_null() {
+                    String::new()
+                } else {
+                    CStr::from_ptr(name).to_string_lossy().into_owned()
+                },
                 columns,
                 primary: index.indisprimary,
                 immediate: index.indimmediate,
@@ -48,7 +64,7 @@ pub unsafe fn unique_indexes(rel: pg_sys::Relation) -> Vec<UniqueIndex> {
                 not_null,
             });
         }
-        pg_sys::index_close(irel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        pg_sys::ReleaseSysCache(tuple);
     }
     out
 }

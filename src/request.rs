@@ -8,8 +8,8 @@ use keyset_core::assembly;
 use keyset_core::filter::{self, Condition, FilterOp, FilterValue};
 use keyset_core::page_request::{self, Digests, KeyColumn, Listing, Start};
 use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param};
-use keyset_core::typed_value::Typed;
 use keyset_core::sort_spec::{self, SortKey};
+use keyset_core::typed_value::Typed;
 use keyset_core::{Direction, KeysetError};
 use pgrx::prelude::*;
 use pgrx::GucSetting;
@@ -63,14 +63,16 @@ unsafe fn arg_text(fcinfo: pg_sys::FunctionCallInfo, n: usize) -> Option<String>
 
 impl Args {
     /// The eight shared arguments of a keyset function (`sql/functions.sql`). The first is the
-    /// relation (regclass) except for keyset_rows, whose first argument is a row value.
-    pub fn read(fcinfo: pg_sys::FunctionCallInfo) -> Result<Args, KeysetError> {
+    /// relation (regclass), except for keyset_rows (`relation_first` false), whose first argument
+    /// is a row value whose type names the relation.
+    pub fn read(
+        fcinfo: pg_sys::FunctionCallInfo,
+        relation_first: bool,
+    ) -> Result<Args, KeysetError> {
         // SAFETY: fcinfo is this call's; each argument is read as the type it is declared with.
         unsafe {
-            let first_is_regclass =
-                pg_sys::get_fn_expr_argtype((*fcinfo).flinfo, 0) == pg_sys::REGCLASSOID;
             Ok(Args {
-                relation: if first_is_regclass {
+                relation: if relation_first {
                     arg_datum(fcinfo, 0).and_then(|d| pg_sys::Oid::from_datum(d, false))
                 } else {
                     None
@@ -283,6 +285,7 @@ impl Request {
             schema: &self.facts.schema,
             relation: &self.facts.relation,
             only: self.facts.only(),
+            prune: self.facts.partitioned,
             row_alias: &self.facts.row_alias,
             keys: self
                 .facts

@@ -71,7 +71,8 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
                 pg_sys::relation_close(base, pg_sys::NoLock as pg_sys::LOCKMODE);
                 if children {
                     return Ok(Err(format!(
-                        "Its base table \"{relation}\" has inheritance children, whose rows its key does not cover."
+                        "Its base table{} has inheritance children, whose rows its key does not cover.",
+                        named(base_relid, &relation)
                     )));
                 }
                 return Ok(Ok(ViewBase {
@@ -85,7 +86,8 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
             _ => {
                 pg_sys::relation_close(base, pg_sys::NoLock as pg_sys::LOCKMODE);
                 return Ok(Err(format!(
-                    "Its base relation \"{relation}\" is not a table."
+                    "Its base relation{} is not a table.",
+                    named(base_relid, &relation)
                 )));
             }
         }
@@ -94,6 +96,16 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
     Ok(Err(format!(
         "It is built on more than {MAX_DEPTH} levels of views."
     )))
+}
+
+/// ` "name"` of a relation the caller may read, else nothing: a view's caller needs no rights on
+/// its base, and learns nothing about one it cannot read.
+fn named(relid: pg_sys::Oid, name: &str) -> String {
+    if crate::catalog::can_read(relid) {
+        format!(" \"{name}\"")
+    } else {
+        String::new()
+    }
 }
 
 /// One view's base relation, whether it reads inheritance children too, and, per view column, the base column it passes through; or
@@ -109,11 +121,15 @@ unsafe fn one_level(
     // Auto-updatable: exactly one RangeTblRef in FROM, naming a relation.
     let from = list_ptrs((*(*query).jointree).fromlist);
     let [rtr] = from.as_slice() else {
-        return Err(KeysetError::Internal("a simple view without one base relation"));
+        return Err(KeysetError::Internal(
+            "a simple view without one base relation",
+        ));
     };
     let rtr = *rtr as *mut pg_sys::RangeTblRef;
     if (*rtr).type_ != pg_sys::NodeTag::T_RangeTblRef {
-        return Err(KeysetError::Internal("a simple view without a range table reference"));
+        return Err(KeysetError::Internal(
+            "a simple view without a range table reference",
+        ));
     }
     let rtindex = (*rtr).rtindex;
     let rtable = list_ptrs((*query).rtable);

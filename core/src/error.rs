@@ -8,11 +8,11 @@
 use std::fmt;
 
 use crate::cursor_fault::shown;
-use crate::relation::RelationKind;
 pub use crate::cursor_fault::{
     CursorFault, MAX_CURSOR_BYTES, MAX_EXTENDED_CURSOR_BYTES, MAX_ID_CHARS, MAX_VALUE_CHARS,
     SUPPORTED_TYPES,
 };
+use crate::relation::RelationKind;
 
 /// The SQLSTATEs pg_keyset raises. Kept as an enum so the mapping to pgrx's error codes is a
 /// single exhaustive `match` on the extension side.
@@ -128,7 +128,10 @@ pub enum KeysetError {
         reason: String,
     },
     /// A sort column the relation does not have (or has dropped).
-    UndefinedColumn { column: String, relation: String },
+    UndefinedColumn {
+        column: String,
+        relation: String,
+    },
     /// A relation without a usable key, and how to give it one.
     NoKey {
         relation: String,
@@ -136,7 +139,10 @@ pub enum KeysetError {
         hint: String,
     },
     /// A view whose key cannot be inferred, and why (Postgres' own reason where it has one).
-    ViewKeyNotInferred { view: String, reason: String },
+    ViewKeyNotInferred {
+        view: String,
+        reason: String,
+    },
     /// A `key` argument no unique index of the table makes unique.
     KeyNotUnique {
         relation: String,
@@ -145,7 +151,10 @@ pub enum KeysetError {
         create: String,
     },
     /// A `key` argument naming a column of a table that can hold NULL.
-    KeyColumnNullable { relation: String, column: String },
+    KeyColumnNullable {
+        relation: String,
+        column: String,
+    },
     /// A NULL met in a key column (materialized views and views, whose NOT NULL is not known).
     NullInKey {
         relation: String,
@@ -158,32 +167,64 @@ pub enum KeysetError {
         reason: String,
     },
     /// A relation of a kind pg_keyset does not page (sequence, index, composite type, ...).
-    NotPageable { relation: String },
-    ForeignTable { relation: String },
+    NotPageable {
+        relation: String,
+    },
+    ForeignTable {
+        relation: String,
+    },
     /// A sort or key column whose type has no btree ordering.
-    NoOrdering { column: String, type_name: String },
+    NoOrdering {
+        column: String,
+        type_name: String,
+    },
     /// A sort or key column of an ordered type that cursors cannot carry.
-    UnsupportedColumnType { column: String, type_name: String },
+    UnsupportedColumnType {
+        column: String,
+        type_name: String,
+    },
     /// A relation oid that names no relation (dropped meanwhile, or a made-up oid).
-    UndefinedTable { oid: u32 },
+    UndefinedTable {
+        oid: u32,
+    },
     /// keyset_rows given a value whose type is not a table's row type.
-    NotATableRowType { type_name: String },
+    NotATableRowType {
+        type_name: String,
+    },
     /// page_size of zero or less.
-    PageSizeNotPositive { page_size: i32 },
+    PageSizeNotPositive {
+        page_size: i32,
+    },
     /// page_size above the `pg_keyset.max_page_size` setting.
-    PageSizeTooLarge { page_size: i32, max: i32 },
+    PageSizeTooLarge {
+        page_size: i32,
+        max: i32,
+    },
     /// A column listed twice in the sort specification.
-    DuplicateSortColumn { column: String },
+    DuplicateSortColumn {
+        column: String,
+    },
     /// More sort columns than [`crate::sort_spec::MAX_SORT_COLUMNS`].
-    TooManySortColumns { max: usize },
+    TooManySortColumns {
+        max: usize,
+    },
     /// Both `after` and `before` given.
     BothCursors,
     /// A `filter` argument that is not a valid filter; `path` names where (e.g. `price.<`).
-    InvalidFilter { path: String, reason: String },
+    InvalidFilter {
+        path: String,
+        reason: String,
+    },
     /// A column name over 63 bytes (or with a NUL); `prefix` is its first 63 bytes.
-    NameTooLong { prefix: String, bytes: usize },
+    NameTooLong {
+        prefix: String,
+        bytes: usize,
+    },
     /// A sort specification over [`crate::sort_spec::MAX_SORT_SPEC_BYTES`].
-    SortSpecTooLong { bytes: usize, max: usize },
+    SortSpecTooLong {
+        bytes: usize,
+        max: usize,
+    },
     /// A filter with more conditions, or a list with more values, than the caps allow.
     FilterTooLarge {
         what: &'static str,
@@ -191,20 +232,31 @@ pub enum KeysetError {
         max: usize,
     },
     /// A page query whose text is over [`crate::predicate::MAX_QUERY_BYTES`].
-    QueryTooLarge { bytes: usize, max: usize },
+    QueryTooLarge {
+        bytes: usize,
+        max: usize,
+    },
     /// The caller may not read the relation (checked before anything about it is revealed).
     PermissionDenied {
         relation: String,
         kind: &'static str,
     },
     /// An ordinary table with inheritance children, whose key does not cover their rows.
-    InheritanceChildren { relation: String },
+    InheritanceChildren {
+        relation: String,
+    },
     /// The primary key is DEFERRABLE, so it is not unique while a transaction runs.
-    DeferrablePrimaryKey { relation: String },
+    DeferrablePrimaryKey {
+        relation: String,
+    },
     /// The database encoding is not UTF8.
-    NotUtf8Database { encoding: String },
+    NotUtf8Database {
+        encoding: String,
+    },
     /// `pg_keyset.require_index` is on and no index serves the listing.
     IndexRequired {
+        /// How the relation is named: "table", "partitioned table", "the base table of view", ...
+        what: &'static str,
         relation: String,
         order: String,
         create: String,
@@ -333,7 +385,9 @@ impl KeysetError {
                 format!("relation with OID {oid} does not exist")
             }
             KeysetError::NotATableRowType { type_name } => {
-                format!("type {type_name} is not the row type of a table, view or materialized view")
+                format!(
+                    "type {type_name} is not the row type of a table, view or materialized view"
+                )
             }
             KeysetError::PageSizeNotPositive { .. } => "page_size must be greater than zero".into(),
             KeysetError::PageSizeTooLarge { page_size, max } => {
@@ -368,8 +422,8 @@ impl KeysetError {
             KeysetError::NotUtf8Database { encoding } => {
                 format!("pg_keyset requires a UTF8 database, not {encoding}")
             }
-            KeysetError::IndexRequired { relation, .. } => format!(
-                "no index of relation \"{}\" serves this keyset order",
+            KeysetError::IndexRequired { what, relation, .. } => format!(
+                "no index of {what} \"{}\" serves this keyset order",
                 shown(relation)
             ),
             KeysetError::Internal(what) => format!("pg_keyset internal error: {what}"),
@@ -493,7 +547,7 @@ impl KeysetError {
             ),
             KeysetError::NoKey { hint, .. } => Some(hint.clone()),
             KeysetError::ViewKeyNotInferred { .. } => Some(
-                "Name the view's key, columns unique in it: key => 'id'.".into(),
+                "Name columns unique in the view as its key: key => '<column>, ...'.".into(),
             ),
             KeysetError::KeyNotUnique { create, .. } => Some(format!("Create one: {create}")),
             KeysetError::KeyColumnNullable { relation, column } => Some(format!(

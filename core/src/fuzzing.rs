@@ -105,6 +105,7 @@ pub fn filter(data: &[u8]) {
             schema: "s",
             relation: "t",
             only: true,
+            prune: false,
             row_alias: "keyset_row",
             keys: keys
                 .iter()
@@ -140,7 +141,11 @@ pub fn page_start(data: &[u8]) {
         })
         .collect();
     for width in [0, 1, 2, TYPES.len() - 1] {
-        let keys = sort_spec::resolve(&items[..width], Direction::Asc, std::slice::from_ref(&names[TYPES.len() - 1]));
+        let keys = sort_spec::resolve(
+            &items[..width],
+            Direction::Asc,
+            std::slice::from_ref(&names[TYPES.len() - 1]),
+        );
         let columns: Vec<KeyColumn> = keys
             .iter()
             .map(|k| {

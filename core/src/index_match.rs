@@ -87,7 +87,14 @@ pub fn suggested_columns(
             columns.push(q);
         }
     }
+    let mut names: Vec<String> = pinned.iter().map(|n| quote(n)).collect();
     for (key, not_null) in order {
+        // A view may show one column twice (`id, id AS id2`): the index lists it once.
+        let name = quote(&key.column);
+        if names.contains(&name) {
+            continue;
+        }
+        names.push(name);
         let k = if flip { key.reversed() } else { (*key).clone() };
         columns.push(key_sql(&k, *not_null, quote));
     }
@@ -137,9 +144,17 @@ mod tests {
         assert!(serves(&idx, &order(&k, true), &[]));
         // Mixed directions need a mixed index.
         let k = keys("a desc, b");
-        let plain = [col(1, false, false), col(2, false, false), col(3, false, false)];
+        let plain = [
+            col(1, false, false),
+            col(2, false, false),
+            col(3, false, false),
+        ];
         assert!(!serves(&plain, &order(&k, true), &[]));
-        let mixed = [col(1, true, true), col(2, false, false), col(3, false, false)];
+        let mixed = [
+            col(1, true, true),
+            col(2, false, false),
+            col(3, false, false),
+        ];
         assert!(serves(&mixed, &order(&k, true), &[]));
     }
 
@@ -154,7 +169,11 @@ mod tests {
     #[test]
     fn pinned_leading_columns_and_collations() {
         let k = keys("a");
-        let idx = [col(4, false, false), col(1, false, false), col(3, false, false)];
+        let idx = [
+            col(4, false, false),
+            col(1, false, false),
+            col(3, false, false),
+        ];
         assert!(!serves(&idx, &order(&k, true), &[]));
         assert!(serves(&idx, &order(&k, true), &[4]));
         let c_collation = [
@@ -172,12 +191,22 @@ mod tests {
         let q = |s: &str| s.to_string();
         let k = keys("a desc");
         let o: Vec<(&SortKey, bool)> = k.iter().map(|k| (k, true)).collect();
-        assert_eq!(suggested_columns(&["tenant", "tenant"], &o, &q), ["tenant", "a", "id"]);
+        assert_eq!(
+            suggested_columns(&["tenant", "tenant"], &o, &q),
+            ["tenant", "a", "id"]
+        );
         let k = keys("a desc nulls last, b");
         let o: Vec<(&SortKey, bool)> = k.iter().map(|k| (k, false)).collect();
         assert_eq!(
             suggested_columns(&[], &o, &q),
             ["a DESC NULLS LAST", "b", "id"]
         );
+        // One base column shown twice by a view is indexed once.
+        let twice = [
+            SortKey::new("id", Direction::Asc),
+            SortKey::new("id", Direction::Asc),
+        ];
+        let o: Vec<(&SortKey, bool)> = twice.iter().map(|k| (k, true)).collect();
+        assert_eq!(suggested_columns(&[], &o, &q), ["id"]);
     }
 }

@@ -113,6 +113,12 @@ pub struct PageShape<'a> {
     pub relation: &'a str,
     /// `FROM ONLY`: an ordinary table, whose key covers its own rows only.
     pub only: bool,
+    /// A partitioned table (or a simple view over one): each row value `(k1, k2) > ($1, $2)` gets
+    /// its head's own bound `k1 >= $1`, which the row value implies. Postgres prunes partitions
+    /// by plain comparisons with the partition key, never by a row value, so without it every
+    /// partition before the cursor is still probed (13 index descents at 99% of a 13-partition
+    /// table: 0.47 against 0.32 ms for the first page, see BENCHMARKS.md).
+    pub prune: bool,
     /// The table's alias in the query: a name none of its columns has, because a bare alias
     /// means the whole row only when no column shares its name (a column `t` would win).
     pub row_alias: &'a str,
@@ -157,6 +163,8 @@ struct Ranges<'s> {
     keys: Vec<(Direction, bool, bool)>, // (direction, nulls_first, nullable), in this order
     /// `$n` of each key's cursor value; None where the cursor value is NULL.
     params: &'s [Option<usize>],
+    /// Bound the head of each row value on its own too (see [`PageShape::prune`]).
+    prune: bool,
 }
 
 impl Ranges<'_> {
@@ -208,12 +216,21 @@ impl Ranges<'_> {
                 out.push(b);
             }
         }
-        out.push(vec![format!(
+        let mut range = vec![format!(
             "{} {} {}",
             run(&self.cols[i..=j]),
             op(dir, inclusive && last_run),
             run(&values)
-        )]);
+        )];
+        if self.prune && j > i {
+            range.push(format!(
+                "{} {} {}",
+                self.cols[i],
+                op(dir, true),
+                self.param(i)
+            ));
+        }
+        out.push(range);
         if nullable && !nulls_first {
             out.push(vec![format!("{col} IS NULL")]);
         }
@@ -327,6 +344,7 @@ impl PageShape<'_> {
                 .map(|(s, k)| (s.direction, s.nulls_first, k.nullable))
                 .collect(),
             params,
+            prune: self.prune,
         };
         ranges.after(0, inclusive)
     }

@@ -85,14 +85,22 @@ impl UniqueIndex {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
     /// The `key` argument (for a table, `index` is the unique index that vouches for it).
-    Argument { index: Option<String> },
-    PrimaryKey { index: String },
-    UniqueIndex { index: String },
+    Argument {
+        index: Option<String>,
+    },
+    PrimaryKey {
+        index: String,
+    },
+    UniqueIndex {
+        index: String,
+    },
     /// A simple view: its base relation's key, passed through.
     View {
         base: String,
         source: Box<KeySource>,
     },
+    /// The same, for a base table the caller may not read (not named).
+    HiddenViewBase,
 }
 
 impl fmt::Display for KeySource {
@@ -105,6 +113,7 @@ impl fmt::Display for KeySource {
             KeySource::PrimaryKey { index } => write!(f, "primary key \"{index}\""),
             KeySource::UniqueIndex { index } => write!(f, "unique index \"{index}\""),
             KeySource::View { base, source } => write!(f, "{source} of view base {base}"),
+            KeySource::HiddenViewBase => write!(f, "the key of the view's base table"),
         }
     }
 }
@@ -185,7 +194,10 @@ mod tests {
     fn the_primary_key_wins_whatever_its_width() {
         let indexes = [index("a_key", &[2]), pk(&[1, 3])];
         assert_eq!(choose_key(Table, &indexes).unwrap().name, "t_pkey");
-        assert_eq!(choose_key(PartitionedTable, &indexes).unwrap().columns, [1, 3]);
+        assert_eq!(
+            choose_key(PartitionedTable, &indexes).unwrap().columns,
+            [1, 3]
+        );
     }
 
     #[test]
@@ -262,7 +274,10 @@ mod tests {
                 index: "t_pkey".into(),
             }),
         };
-        assert_eq!(s.to_string(), "primary key \"t_pkey\" of view base public.t");
+        assert_eq!(
+            s.to_string(),
+            "primary key \"t_pkey\" of view base public.t"
+        );
         assert_eq!(
             KeySource::Argument { index: None }.to_string(),
             "key argument"

@@ -327,9 +327,10 @@ mod tests {
     }
 
     /// Differential test over every relation kind and key shape: a table with a composite
-    /// primary key (k1, k2), its partitioned twin (partitioned by k1), a simple view renaming
-    /// nothing but filtering rows, a materialized view with a unique index on (k1, k2), and a
-    /// GROUP BY view paged with `key => 'k1, k2'`. Random data with NULLs and duplicates in the
+    /// primary key (k1, k2), its partitioned twin (partitioned by k1), a simple view filtering
+    /// rows, a materialized view with a unique index on (k1, k2), a GROUP BY view paged with
+    /// `key => 'k1, k2'`, and a table whose key is a unique index (inferred, and named by a `key`
+    /// argument listing its columns the other way round). Random data with NULLs and duplicates in the
     /// sort columns, random sorts of 0-2 columns (sometimes listing a key column), random
     /// directions and page sizes; each listing is walked forward with `after` and back with
     /// `before`, and both must equal ORDER BY of the same key.
@@ -356,11 +357,16 @@ mod tests {
                  CREATE VIEW {base}_v AS SELECT k1, k2, a, b FROM {base} WHERE k2 <> 'x0-13';
                  CREATE MATERIALIZED VIEW {base}_m AS SELECT * FROM {base};
                  CREATE UNIQUE INDEX ON {base}_m (k1, k2);
-                 CREATE VIEW {base}_g AS SELECT k1, k2, max(a) AS a, max(b) AS b FROM {base} GROUP BY k1, k2;"
+                 CREATE VIEW {base}_g AS SELECT k1, k2, max(a) AS a, max(b) AS b FROM {base} GROUP BY k1, k2;
+                 CREATE TABLE {base}_u (k1 int NOT NULL, k2 text NOT NULL, a int, b text, UNIQUE (k1, k2));
+                 INSERT INTO {base}_u SELECT * FROM {base};"
             ))
             .unwrap();
             if rng.next().is_multiple_of(2) {
-                Spi::run(&format!("CREATE INDEX ON {base} (a, k1, k2); CREATE INDEX ON {base}_p (a, k1, k2)")).unwrap();
+                Spi::run(&format!(
+                    "CREATE INDEX ON {base} (a, k1, k2); CREATE INDEX ON {base}_p (a, k1, k2)"
+                ))
+                .unwrap();
             }
             let relations = [
                 (base.clone(), "NULL"),
@@ -368,6 +374,8 @@ mod tests {
                 (format!("{base}_v"), "NULL"),
                 (format!("{base}_m"), "NULL"),
                 (format!("{base}_g"), "'k1, k2'"),
+                (format!("{base}_u"), "NULL"),
+                (format!("{base}_u"), "'k2, k1'"),
             ];
             for (relation, key) in &relations {
                 for _ in 0..3 {
@@ -381,14 +389,24 @@ mod tests {
                     for _ in 0..n {
                         let col = pool.remove((rng.next() % pool.len() as u64) as usize);
                         let dir = rng.pick(&["", "asc", "desc"]);
-                        let nulls = if col == "k2" { "" } else { rng.pick(&["", "nulls first", "nulls last"]) };
+                        let nulls = if col == "k2" {
+                            ""
+                        } else {
+                            rng.pick(&["", "nulls first", "nulls last"])
+                        };
                         let effective = if dir.is_empty() { direction } else { dir };
                         last = effective;
                         listed.push(col);
                         items.push(format!("{col} {dir} {nulls}"));
                         order.push(format!("{col} {effective} {nulls}"));
                     }
-                    for k in ["k1", "k2"] {
+                    // The key's columns not listed follow, in the key's own order.
+                    let key_order: [&str; 2] = if *key == "'k2, k1'" {
+                        ["k2", "k1"]
+                    } else {
+                        ["k1", "k2"]
+                    };
+                    for k in key_order {
                         if !listed.contains(&k) {
                             order.push(format!("{k} {last}"));
                         }
@@ -431,8 +449,16 @@ mod tests {
                     ))
                     .unwrap();
                     let context = format!("{relation} ({rows} rows), sort {spec} direction {direction}, key {key}, page size {size}");
-                    assert_eq!(walk.as_deref(), Some(truth.as_str()), "forward walk: {context}");
-                    assert_eq!(back.as_deref(), Some(truth.as_str()), "backward walk: {context}");
+                    assert_eq!(
+                        walk.as_deref(),
+                        Some(truth.as_str()),
+                        "forward walk: {context}"
+                    );
+                    assert_eq!(
+                        back.as_deref(),
+                        Some(truth.as_str()),
+                        "backward walk: {context}"
+                    );
                 }
             }
         }

@@ -15,6 +15,7 @@ fn shape<'a>(
         schema: "public",
         relation: "assets",
         only: true,
+        prune: false,
         row_alias: "r",
         keys: keys
             .iter()
@@ -256,6 +257,7 @@ fn filters_are_conjuncts_with_parameters_after_the_cursors() {
         schema: "s",
         relation: "t",
         only: false,
+        prune: false,
         row_alias: "r",
         keys: keys
             .iter()
@@ -410,6 +412,7 @@ fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
                                         schema: "s",
                                         relation: "t",
                                         only: nulls_mask % 2 == 0,
+                                        prune: nullable_mask % 2 == 1,
                                         row_alias: "keyset_row",
                                         keys: keys
                                             .iter()
@@ -499,7 +502,11 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
         .enumerate()
         .map(|(i, n)| format!("{n} {}", if i % 2 == 0 { "asc" } else { "desc" }))
         .collect();
-    let keys = resolve(&parse(&spec.join(", ")).unwrap(), Asc, std::slice::from_ref(&names[columns]));
+    let keys = resolve(
+        &parse(&spec.join(", ")).unwrap(),
+        Asc,
+        std::slice::from_ref(&names[columns]),
+    );
     let conds: Vec<String> = (0..conditions.div_ceil(2))
         .map(|i| {
             format!(
@@ -513,6 +520,7 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
         schema: &names[0],
         relation: &names[1],
         only: true,
+        prune: false,
         row_alias: "keyset_row_1600",
         keys: keys
             .iter()
@@ -543,4 +551,27 @@ fn the_size_cap() {
         largest(16, 32),
         Err(KeysetError::QueryTooLarge { .. })
     ));
+}
+
+#[test]
+fn partitioned_relations_bound_each_row_value_head() {
+    let keys = resolve(&parse("created_at").unwrap(), Asc, &["id".to_string()]);
+    let mut s = shape(&keys, &[], Some(vec![false, false]), false, Output::Json);
+    let plain = s.query().unwrap().sql;
+    s.prune = true;
+    let pruned = s.query().unwrap().sql;
+    let row = r#"("r"."created_at", "r"."id") OPERATOR(pg_catalog.>) ($1, $2)"#;
+    assert!(plain.contains(row) && pruned.contains(row));
+    // The fetch gets `created_at >= $1`, the probe of the other side `created_at <= $1`.
+    assert!(!plain.contains(r#""r"."created_at" OPERATOR(pg_catalog.>=) $1"#));
+    assert!(pruned.contains(&format!(
+        r#"{row} AND "r"."created_at" OPERATOR(pg_catalog.>=) $1"#
+    )));
+    assert!(pruned.contains(r#""r"."created_at" OPERATOR(pg_catalog.<=) $1"#));
+    // A single-column range is a plain comparison already.
+    let keys = resolve(&parse("id").unwrap(), Asc, &["id".to_string()]);
+    let mut s = shape(&keys, &[], Some(vec![false]), false, Output::Json);
+    let plain = s.query().unwrap().sql;
+    s.prune = true;
+    assert_eq!(s.query().unwrap().sql, plain);
 }

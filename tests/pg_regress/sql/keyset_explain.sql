@@ -48,4 +48,18 @@ select plan ~ 'Gather' as keyset_explain_gathers from keyset_explain('events', '
 select sql as kind_sql from keyset_explain('events', 'kind', 'asc', null, 20) \gset
 select count(*) > 0 as plain_explain_gathers from (select pg_catalog.regexp_matches(l, 'Gather') from (
   select * from pg_temp.explain_text(:'kind_sql')) x(l)) y;
+-- A keyset_explain that fails between PREPARE and DEALLOCATE leaves its statement behind only
+-- until the next keyset_explain call of the backend drops it: never more than one batch.
+create table boom_t (id int primary key);
+insert into boom_t values (1);
+create view boom as select id, 1 / (id - id) as z from boom_t;
+do $$ begin
+  for i in 1..50 loop
+    begin perform keyset_explain('boom', with_analyze => true);
+    exception when division_by_zero then null; end;
+  end loop;
+end $$;
+select count(*) as left_behind from pg_prepared_statements where name like 'pg\_keyset\_explain\_%';
+select plan is not null as explained from keyset_explain('boom_t');
+select count(*) as left_behind from pg_prepared_statements where name like 'pg\_keyset\_explain\_%';
 rollback;

@@ -90,6 +90,7 @@ select * from pg_temp.walk('accounts_barrier', 'name desc', 3, 'tenant_id,id',
 select * from pg_temp.walk('accounts_top', null, 5, 'org,account_id',
   (select string_agg(org || '/' || account_id, ',' order by org, account_id) from accounts_top));
 select * from keyset_rows(null::accounts_api, 'name', page_size => 2);
+select next_cursor is not null as has_cursor, has_more from keyset_page_info('accounts_api', 'name', page_size => 2);
 -- A view's cursors are bound to the view: another relation's cursor is refused.
 select * from keyset_page('accounts', 'name', after => (select next_cursor from keyset_page('accounts_api', 'name', page_size => 2)));
 

@@ -53,5 +53,22 @@ select count(*) from notes;
 select jsonb_array_length(rows) from keyset_page('all_notes', page_size => 100);
 select jsonb_array_length(rows) from keyset_page('my_notes', page_size => 100);
 reset role;
+-- Nothing about a base table bob cannot read is named: not in keyset_explain's key source, not
+-- in an advice NOTICE (none), not in why a key cannot be inferred.
+set local role keyset_bob;
+select resolved_key, key_source from keyset_explain('all_notes', 'owner');
+select has_more from keyset_page('all_notes', 'owner');
+reset role;
+set local pg_keyset.require_index = on;
+set local role keyset_bob;
+select has_more from keyset_page('all_notes', 'owner');
+reset role;
+set local pg_keyset.require_index = off;
+create view some_notes as select owner, body from notes;
+grant select on some_notes to keyset_bob;
+set local role keyset_bob;
+select * from keyset_page('some_notes');
+reset role;
+select * from keyset_page('some_notes');
 
 rollback;
