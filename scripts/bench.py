@@ -119,6 +119,21 @@ MULTI = {
 }
 
 
+def cursor_after(rel, sort, direction, k, filt="null"):
+    """The next_cursor after the first k rows of a listing (sort and filt are SQL literals), walking
+    there in pages of at most 10,000 rows (the ceiling of pg_keyset.max_page_size) in one
+    statement; psql prints the SET's tag too, so the cursor is the last line."""
+    return psql(f"""set pg_keyset.max_page_size = 10000;
+        with recursive w(left_, c) as (
+          select {k}, null::text
+          union all
+          select w.left_ - least(w.left_, 10000), p.next_cursor
+          from w, keyset_page_info('{rel}', {sort}, '{direction}', after => w.c,
+                                   page_size => least(w.left_, 10000), filter => {filt}) p
+          where w.left_ > 0)
+        select c from w where left_ = 0""")[-1][0]
+
+
 def multi_boundary(name, rows, depth):
     """Values (text) of the row just before `depth` of the listing, and its cursor."""
     spec, direction, filt, order, where, cols = MULTI[name]
@@ -127,17 +142,7 @@ def multi_boundary(name, rows, depth):
     values = psql(f"select {', '.join(c + '::text' for c in cols)} from assets where {where} "
                   f"order by {order} offset {k - 1} limit 1")[0]
     f = f"'{filt}'" if filt else "null"
-    # Walk there in pages of at most 10,000 rows (the ceiling of pg_keyset.max_page_size), in
-    # one statement; psql prints the SET's tag too, so the cursor is the last line.
-    cursor = psql(f"""set pg_keyset.max_page_size = 10000;
-        with recursive w(left_, c) as (
-          select {k}, null::text
-          union all
-          select w.left_ - least(w.left_, 10000), p.next_cursor
-          from w, keyset_page_info('assets', '{spec}', '{direction}', after => w.c,
-                                   page_size => least(w.left_, 10000), filter => {f}) p
-          where w.left_ > 0)
-        select c from w where left_ = 0""")[-1][0]
+    cursor = cursor_after("assets", f"'{spec}'", direction, k, f)
     return values, cursor
 
 
@@ -180,15 +185,7 @@ def relation_boundary(name, rows, depth):
     (n,), = psql(f"select count(*) from {rel}")
     k = round(int(n) * depth)
     values = psql(f"select {', '.join(c + '::text' for c in cols)} from {rel} order by {order} offset {k - 1} limit 1")[0]
-    sort = f"'{spec}'" if spec else "null"
-    cursor = psql(f"""set pg_keyset.max_page_size = 10000;
-        with recursive w(left_, c) as (
-          select {k}, null::text
-          union all
-          select w.left_ - least(w.left_, 10000), p.next_cursor
-          from w, keyset_page_info('{rel}', {sort}, '{direction}', after => w.c, page_size => least(w.left_, 10000)) p
-          where w.left_ > 0)
-        select c from w where left_ = 0""")[-1][0]
+    cursor = cursor_after(rel, f"'{spec}'" if spec else "null", direction, k)
     return values, cursor
 
 
