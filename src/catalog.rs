@@ -124,6 +124,19 @@ pub fn quote(name: &str) -> String {
     unsafe { cstr(pg_sys::quote_identifier(c.as_ptr())) }
 }
 
+/// A column's name by attribute number ("" if there is none).
+pub fn attname(relid: pg_sys::Oid, attnum: i16) -> String {
+    // SAFETY: get_attname with missing_ok returns NULL or a palloc'd name.
+    unsafe {
+        let p = pg_sys::get_attname(relid, attnum, true);
+        if p.is_null() {
+            String::new()
+        } else {
+            cstr(p)
+        }
+    }
+}
+
 /// (schema, name) of an open relation.
 ///
 /// # Safety
@@ -376,10 +389,9 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
                         relid: base.relid,
                         schema: base.schema.clone(),
                         relation: base.relation.clone(),
-                        hidden: !can_read(base.relid),
+                        hidden: !base.visible,
                     };
-                    let not_null = base_not_null(base)?;
-                    (key, Some(target), ColumnMap::View { base, not_null })
+                    (key, Some(target), ColumnMap::View { base })
                 }
                 Err(_) => (key, None, ColumnMap::Opaque),
             }
@@ -468,11 +480,8 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
 enum ColumnMap<'b> {
     /// A table or materialized view: itself.
     Own { kind: RelationKind },
-    /// A simple view: its base table's columns (NOT NULL flags by base attnum).
-    View {
-        base: &'b ViewBase,
-        not_null: Vec<bool>,
-    },
+    /// A simple view: its base table's columns.
+    View { base: &'b ViewBase },
     /// A view that is not simple: nothing known.
     Opaque,
 }
@@ -484,7 +493,7 @@ impl ColumnMap<'_> {
             ColumnMap::Own { kind } => {
                 (kind.knows_not_null() && attr.attnotnull, Some(attr.attnum))
             }
-            ColumnMap::View { base, not_null } => {
+            ColumnMap::View { base } => {
                 match base
                     .columns
                     .get(attr.attnum as usize - 1)
@@ -492,7 +501,7 @@ impl ColumnMap<'_> {
                     .flatten()
                 {
                     Some(b) => (
-                        not_null.get(b as usize - 1).copied().unwrap_or(false),
+                        base.not_null.get(b as usize - 1).copied().unwrap_or(false),
                         Some(b),
                     ),
                     None => (false, None),
@@ -503,33 +512,12 @@ impl ColumnMap<'_> {
     }
 }
 
-/// The NOT NULL flags of a view base table's columns, by attnum - 1.
-unsafe fn base_not_null(base: &ViewBase) -> Result<Vec<bool>, KeysetError> {
-    let rel = pg_sys::relation_open(base.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-    let tupdesc = (*rel).rd_att;
-    let flags = (*tupdesc)
-        .attrs
-        .as_slice((*tupdesc).natts as usize)
-        .iter()
-        .map(|a| a.attnotnull && !a.attisdropped)
-        .collect();
-    pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
-    Ok(flags)
-}
-
 /// A simple view's key: its base table's key, each column passed through by the view (under
 /// whatever name the view gives it).
 unsafe fn view_key_of(base: &ViewBase, attrs: &Attributes, view: &str) -> Result<Key, KeysetError> {
-    let rel = pg_sys::relation_open(base.relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
-    let indexes = key::unique_indexes(rel);
-    let tupdesc = (*rel).rd_att;
-    let base_attrs = Attributes {
-        attrs: (*tupdesc).attrs.as_slice((*tupdesc).natts as usize),
-        relation: &base.relation,
-    };
-    let owned = key::own_key(base.kind, &indexes, None);
+    let owned = key::own_key(base.kind, &base.indexes, None);
     // Nothing about a base table the caller cannot read is named (see IndexTarget::hidden).
-    let visible = can_read(base.relid);
+    let visible = base.visible;
     let result = match owned {
         Err(_) if !visible => Err("Its base table has no key to break ties.".to_string()),
         Err(_) => Err(format!(
@@ -544,7 +532,7 @@ unsafe fn view_key_of(base: &ViewBase, attrs: &Attributes, view: &str) -> Result
                 match base.columns.iter().position(|c| *c == Some(*b)) {
                     Some(v) => columns.push(attrs.name_of(v as i16 + 1)?),
                     None => {
-                        missing = Some(base_attrs.name_of(*b)?);
+                        missing = Some(*b);
                         break;
                     }
                 }
@@ -554,8 +542,9 @@ unsafe fn view_key_of(base: &ViewBase, attrs: &Attributes, view: &str) -> Result
                     "A column of its base table's key is not passed through unchanged by the view."
                         .to_string(),
                 ),
-                Some(column) => Err(format!(
-                    "Column \"{column}\" of its base {} \"{}\", part of its {source}, is not passed through unchanged by the view.",
+                Some(attnum) => Err(format!(
+                    "Column \"{}\" of its base {} \"{}\", part of its {source}, is not passed through unchanged by the view.",
+                    attname(base.relid, attnum),
                     base.kind.word(),
                     base.relation
                 )),
@@ -573,7 +562,6 @@ unsafe fn view_key_of(base: &ViewBase, attrs: &Attributes, view: &str) -> Result
             }
         }
     };
-    pg_sys::relation_close(rel, pg_sys::NoLock as pg_sys::LOCKMODE);
     result.map_err(|reason| KeysetError::ViewKeyNotInferred {
         view: view.to_string(),
         reason,

@@ -12,7 +12,6 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ffi::CStr;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use keyset_core::filter::Condition;
@@ -24,7 +23,7 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 use keyset_core::KeysetError;
 
-use crate::catalog::{quote, Column, Facts, IndexTarget};
+use crate::catalog::{attname, quote, Column, Facts, IndexTarget};
 
 /// `pg_keyset.require_index`: refuse listings no index serves (see the module comment).
 pub static REQUIRE_INDEX: pgrx::GucSetting<bool> = pgrx::GucSetting::<bool>::new(false);
@@ -78,14 +77,12 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
     let indexes = unsafe { index_oids(rel) };
     let mut h = DefaultHasher::new();
     let attnums: Vec<i16> = order.iter().map(|o| o.attnum).collect();
-    (
-        target.relid.to_u32(),
-        facts.sort_keys(),
-        &attnums,
-        &pinned,
-        &indexes,
-    )
-        .hash(&mut h);
+    // The sort keys by reference: this runs on every call.
+    target.relid.to_u32().hash(&mut h);
+    for k in &facts.keys {
+        k.sort.hash(&mut h);
+    }
+    (&attnums, &pinned, &indexes).hash(&mut h);
     let key = h.finish();
     let known = CHECKED.with(|c| c.borrow().get(&key).copied());
     let required = REQUIRE_INDEX.get();
@@ -194,18 +191,6 @@ fn base_column_name(target: &IndexTarget, column: &Column) -> String {
     match column.index_attnum {
         Some(a) => attname(target.relid, a),
         None => column.name.clone(),
-    }
-}
-
-fn attname(relid: pg_sys::Oid, attnum: i16) -> String {
-    // SAFETY: get_attname with missing_ok returns NULL or a palloc'd name.
-    unsafe {
-        let p = pg_sys::get_attname(relid, attnum, true);
-        if p.is_null() {
-            String::new()
-        } else {
-            CStr::from_ptr(p).to_string_lossy().into_owned()
-        }
     }
 }
 

@@ -15,7 +15,10 @@ use keyset_core::relation::RelationKind;
 use keyset_core::KeysetError;
 use pgrx::pg_sys;
 
-use crate::catalog::{has_inheritance_children, relation_name};
+use keyset_core::relation::UniqueIndex;
+
+use crate::catalog::{can_read, has_inheritance_children, relation_name};
+use crate::key::unique_indexes;
 
 /// Views stacked deeper than this are not followed (Postgres itself allows any depth; 32 is far
 /// beyond any schema seen, and keeps the walk bounded).
@@ -29,6 +32,12 @@ pub struct ViewBase {
     pub relation: String,
     /// For each column of the view (index attnum - 1), the base column it passes through.
     pub columns: Vec<Option<i16>>,
+    /// The base table's NOT NULL flags, by attnum - 1.
+    pub not_null: Vec<bool>,
+    /// The base table's unique indexes (its key comes from them).
+    pub indexes: Vec<UniqueIndex>,
+    /// Whether the caller may read the base table (else nothing of it is named).
+    pub visible: bool,
 }
 
 /// The base of a simple view, or why it has none (a sentence for DETAIL).
@@ -68,6 +77,15 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
                     && inh
                     && form.relhassubclass
                     && has_inheritance_children(base_relid)?;
+                // Everything the call needs of the base, read while it is open (once per call).
+                let tupdesc = (*base).rd_att;
+                let not_null = (*tupdesc)
+                    .attrs
+                    .as_slice((*tupdesc).natts as usize)
+                    .iter()
+                    .map(|a| a.attnotnull && !a.attisdropped)
+                    .collect();
+                let indexes = unique_indexes(base);
                 pg_sys::relation_close(base, pg_sys::NoLock as pg_sys::LOCKMODE);
                 if children {
                     return Ok(Err(format!(
@@ -81,6 +99,9 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
                     schema,
                     relation,
                     columns: mapping,
+                    not_null,
+                    indexes,
+                    visible: can_read(base_relid),
                 }));
             }
             _ => {
@@ -101,7 +122,7 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
 /// ` "name"` of a relation the caller may read, else nothing: a view's caller needs no rights on
 /// its base, and learns nothing about one it cannot read.
 fn named(relid: pg_sys::Oid, name: &str) -> String {
-    if crate::catalog::can_read(relid) {
+    if can_read(relid) {
         format!(" \"{name}\"")
     } else {
         String::new()

@@ -206,6 +206,42 @@ mod tests {
         }
     }
 
+    /// Walks a listing forward with `after` to its end (at most 100 pages), then back with
+    /// `before` from its last page. `page(cursor, argument)` writes the keyset_page call;
+    /// `id_expr` identifies a row `e.r` of `rows`. Returns the ids of the forward and the backward
+    /// walk, comma-separated in display order, and whether has_previous (forward) and has_more
+    /// (backward) were true exactly on pages with a neighbour and both walks had as many pages.
+    fn walk_both_ways(
+        page: &dyn Fn(&str, &str) -> String,
+        id_expr: &str,
+    ) -> (Option<String>, Option<String>, Option<bool>) {
+        Spi::get_three::<String, String, bool>(&format!(
+            "WITH RECURSIVE
+             f(page, rows, next_cursor, has_more, prev_cursor, has_previous) AS (
+               SELECT 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous FROM {first} p
+               UNION ALL
+               SELECT f.page + 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous
+               FROM f CROSS JOIN LATERAL {after} p WHERE f.has_more AND f.page < 100),
+             b(page, rows, has_more, prev_cursor, has_previous) AS (
+               SELECT 0, rows, has_more, prev_cursor, has_previous FROM (SELECT * FROM f ORDER BY page DESC LIMIT 1) l
+               UNION ALL
+               SELECT b.page - 1, p.rows, p.has_more, p.prev_cursor, p.has_previous
+               FROM b CROSS JOIN LATERAL {before} p WHERE b.has_previous AND b.page > -100)
+             SELECT
+               (SELECT coalesce(string_agg({id_expr}, ',' ORDER BY f.page, e.n), '')
+                  FROM f LEFT JOIN LATERAL jsonb_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
+               (SELECT coalesce(string_agg({id_expr}, ',' ORDER BY b.page, e.n), '')
+                  FROM b LEFT JOIN LATERAL jsonb_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true),
+               (SELECT bool_and(has_previous = (page > 1)) FROM f)
+                 AND coalesce((SELECT bool_and(has_more) FROM b WHERE page < 0), true)
+                 AND (SELECT count(*) FROM b) = (SELECT count(*) FROM f)",
+            first = page("NULL", "after"),
+            after = page("f.next_cursor", "after"),
+            before = page("b.prev_cursor", "before"),
+        ))
+        .unwrap()
+    }
+
     /// Differential test for multi-column listings: 16 random tables (NULLs, heavy duplicates),
     /// random sort specs of 1-3 columns with random ASC/DESC and NULLS FIRST/LAST, a random
     /// direction argument, a random filter and random indexes. Each listing is walked forward
@@ -285,31 +321,7 @@ mod tests {
                 let page = |cursor: &str, column: &str| {
                     format!("keyset_page('{table}', '{spec}', '{direction}', {column} => {cursor}, page_size => {size}, filter => {filter_arg})")
                 };
-                let (walk, back, flags) = Spi::get_three::<String, String, bool>(&format!(
-                    "WITH RECURSIVE
-                     f(page, rows, next_cursor, has_more, prev_cursor, has_previous) AS (
-                       SELECT 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous FROM {first} p
-                       UNION ALL
-                       SELECT f.page + 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor, p.has_previous
-                       FROM f CROSS JOIN LATERAL {after} p WHERE f.has_more AND f.page < 100),
-                     b(page, rows, has_more, prev_cursor, has_previous) AS (
-                       SELECT 0, rows, has_more, prev_cursor, has_previous FROM (SELECT * FROM f ORDER BY page DESC LIMIT 1) l
-                       UNION ALL
-                       SELECT b.page - 1, p.rows, p.has_more, p.prev_cursor, p.has_previous
-                       FROM b CROSS JOIN LATERAL {before} p WHERE b.has_previous AND b.page > -100)
-                     SELECT
-                       (SELECT coalesce(string_agg(e.r->>'k', ',' ORDER BY f.page, e.n), '')
-                          FROM f LEFT JOIN LATERAL jsonb_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
-                       (SELECT coalesce(string_agg(e.r->>'k', ',' ORDER BY b.page, e.n), '')
-                          FROM b LEFT JOIN LATERAL jsonb_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true),
-                       (SELECT bool_and(has_previous = (page > 1)) FROM f)
-                         AND coalesce((SELECT bool_and(has_more) FROM b WHERE page < 0), true)
-                         AND (SELECT count(*) FROM b) = (SELECT count(*) FROM f)",
-                    first = page("NULL", "after"),
-                    after = page("f.next_cursor", "after"),
-                    before = page("b.prev_cursor", "before"),
-                ))
-                .unwrap();
+                let (walk, back, flags) = walk_both_ways(&page, "e.r->>'k'");
                 let context = format!("table {table} ({rows} rows), sort '{spec}' direction {direction}, filter {filter:?}, page size {size}");
                 assert_eq!(
                     walk.as_deref(),
@@ -426,28 +438,8 @@ mod tests {
                     let page = |cursor: &str, column: &str| {
                         format!("keyset_page('{relation}', {spec}, '{direction}', {column} => {cursor}, page_size => {size}, key => {key})")
                     };
-                    let (walk, back) = Spi::get_two::<String, String>(&format!(
-                        "WITH RECURSIVE
-                         f(page, rows, next_cursor, has_more, prev_cursor) AS (
-                           SELECT 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor FROM {first} p
-                           UNION ALL
-                           SELECT f.page + 1, p.rows, p.next_cursor, p.has_more, p.prev_cursor
-                           FROM f CROSS JOIN LATERAL {after} p WHERE f.has_more AND f.page < 100),
-                         b(page, rows, prev_cursor, has_previous) AS (
-                           SELECT 0, rows, prev_cursor, page > 1 FROM (SELECT * FROM f ORDER BY page DESC LIMIT 1) l
-                           UNION ALL
-                           SELECT b.page - 1, p.rows, p.prev_cursor, p.has_previous
-                           FROM b CROSS JOIN LATERAL {before} p WHERE b.has_previous AND b.page > -100)
-                         SELECT
-                           (SELECT coalesce(string_agg((e.r->>'k1') || '/' || (e.r->>'k2'), ',' ORDER BY f.page, e.n), '')
-                              FROM f LEFT JOIN LATERAL jsonb_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
-                           (SELECT coalesce(string_agg((e.r->>'k1') || '/' || (e.r->>'k2'), ',' ORDER BY b.page, e.n), '')
-                              FROM b LEFT JOIN LATERAL jsonb_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true)",
-                        first = page("NULL", "after"),
-                        after = page("f.next_cursor", "after"),
-                        before = page("b.prev_cursor", "before"),
-                    ))
-                    .unwrap();
+                    let (walk, back, _) =
+                        walk_both_ways(&page, "(e.r->>'k1') || '/' || (e.r->>'k2')");
                     let context = format!("{relation} ({rows} rows), sort {spec} direction {direction}, key {key}, page size {size}");
                     assert_eq!(
                         walk.as_deref(),
