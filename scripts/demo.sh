@@ -48,7 +48,7 @@ select jsonb_pretty(rows) as rows, next_cursor, has_more
 from keyset.keyset_page('assets', 'created_at', 'desc', null, 3);
 
 \echo '== the next page: pass next_cursor back as after'
-select jsonb_array_length(rows) as n, rows->0->>'id' as first_id, rows->-1->>'id' as last_id, has_more
+select json_array_length(rows) as n, rows->0->>'id' as first_id, rows->-1->>'id' as last_id, has_more
 from keyset.keyset_page('assets', 'created_at', 'desc',
   (select next_cursor from keyset.keyset_page('assets', 'created_at', 'desc', null, 3)), 3);
 
@@ -87,10 +87,10 @@ end $$;
 \timing on
 create temp table walk_stats as
 with recursive w(page, next_cursor, has_more, n) as (
-  select 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
+  select 1, p.next_cursor, p.has_more, json_array_length(p.rows)
   from keyset.keyset_page('assets', 'created_at', 'desc', null, 1000) p
   union all
-  select w.page + 1, p.next_cursor, p.has_more, jsonb_array_length(p.rows)
+  select w.page + 1, p.next_cursor, p.has_more, json_array_length(p.rows)
   from w cross join lateral keyset.keyset_page('assets', 'created_at', 'desc', w.next_cursor, 1000) p
   where w.has_more
 )
@@ -113,14 +113,14 @@ select (keyset.keyset_page('assets', 'created_at', 'desc', :'deep_cursor', 20)).
 
 \echo '== several columns (size desc, then name), forwards then back, with a filter bound into the cursor'
 create index assets_size_desc_name_id on assets (size desc, name, id);
-select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_1, has_more
+select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from json_array_elements(rows) r) as page_1, has_more
 from keyset.keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}');
 select next_cursor as c1 from keyset.keyset_page('assets', 'size desc, name', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
 select prev_cursor as p2,
-       (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as page_2, has_previous
+       (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from json_array_elements(rows) r) as page_2, has_previous
 from keyset.keyset_page('assets', 'size desc, name', after => :'c1', page_size => 3, filter => '{"size": {"<": 500000}}') \gset
 select :'page_2' as page_2, :'has_previous' as has_previous;
-select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from jsonb_array_elements(rows) r) as back_to_page_1, has_previous
+select (select string_agg(format('%s/%s', r->>'size', r->>'name'), '  ') from json_array_elements(rows) r) as back_to_page_1, has_previous
 from keyset.keyset_page('assets', 'size desc, name', before => :'p2', page_size => 3, filter => '{"size": {"<": 500000}}');
 \echo '-- the same cursor with another filter is refused:'
 \set ON_ERROR_STOP 0

@@ -26,7 +26,7 @@ CREATE FUNCTION keyset_page(
     before text DEFAULT NULL,
     filter jsonb DEFAULT NULL,
     key text DEFAULT NULL
-) RETURNS TABLE (rows jsonb, next_cursor text, has_more boolean, prev_cursor text, has_previous boolean)
+) RETURNS TABLE (rows json, next_cursor text, has_more boolean, prev_cursor text, has_previous boolean)
 STABLE PARALLEL RESTRICTED SECURITY INVOKER ROWS 1 LANGUAGE c
 AS 'MODULE_PATHNAME', 'keyset_page_wrapper';
 
@@ -81,7 +81,7 @@ COMMENT ON FUNCTION cursor_encode(text, text, "any", "any") IS
 COMMENT ON FUNCTION cursor_decode(text) IS
 'Decodes and validates a cursor into its sort field (the first sort column), direction, value (NULL for a NULL boundary) and id (the last key column), and for multi-column, composite-key or filtered listings more_values (the columns between the first one and the last) and digest; ERROR 22023 with a DETAIL for any malformed or tampered cursor.';
 COMMENT ON FUNCTION keyset_page(regclass, text, text, text, integer, text, jsonb, text) IS
-'One keyset page of a table, partitioned table, view or materialized view: rows (jsonb array, each row as to_jsonb renders it), next_cursor/has_more (rows follow) and prev_cursor/has_previous (rows precede). sort: columns as in ORDER BY, e.g. ''priority desc nulls last, created_at'' (default: the key), tiebroken by the key; direction: asc/desc for columns that do not say; after: a next_cursor; before: a prev_cursor; page_size: default 20, at most pg_keyset.max_page_size; filter: jsonb such as {"status": "active", "price": {"<": 100}}, bound into the cursor; key: the unique columns that break ties, e.g. ''tenant_id, id'' (default: the primary key, else the narrowest usable unique index, else for a simple view its table''s key).';
+'One keyset page of a table, partitioned table, view or materialized view: rows (json array, each row as row_to_json renders it, in the relation''s column order), next_cursor/has_more (rows follow) and prev_cursor/has_previous (rows precede). sort: columns as in ORDER BY, e.g. ''priority desc nulls last, created_at'' (default: the key), tiebroken by the key; direction: asc/desc for columns that do not say; after: a next_cursor; before: a prev_cursor; page_size: default 20, at most pg_keyset.max_page_size; filter: jsonb such as {"status": "active", "price": {"<": 100}}, bound into the cursor; key: the unique columns that break ties, e.g. ''tenant_id, id'' (default: the primary key, else the narrowest usable unique index, else for a simple view its table''s key).';
 COMMENT ON FUNCTION keyset_rows(anyelement, text, text, text, integer, text, jsonb, text) IS
 'The same page as keyset_page, as typed rows: SELECT * FROM keyset_rows(NULL::my_table, sort, direction, after, page_size, before, filter, key). Its cursors and flags come from keyset_page_info with the same arguments.';
 COMMENT ON FUNCTION keyset_page_info(regclass, text, text, text, integer, text, jsonb, text) IS

@@ -17,7 +17,7 @@ pub fn explain(
     let analyze = unsafe { crate::request::arg_datum(fcinfo, 8) }
         .is_some_and(|d| unsafe { bool::from_datum(d, false) } == Some(true));
     let req = request(args)?;
-    let query = req.shape(Output::Json).query()?;
+    let query = req.query(Output::Json)?;
     let (types, datums) = req.params(&query)?;
     // The plan keyset_page runs is the generic plan of its kept statement (spi_plan.rs):
     // EXPLAIN shows that one by preparing the query under a name of its own and explaining
@@ -82,6 +82,7 @@ pub fn explain(
     spi_plan::run_once(&format!("DEALLOCATE {name}"), &[], &[], |_| Ok(()))?;
     prepared.deallocated = true;
     let key: Vec<String> = req
+        .resolved
         .facts
         .key
         .columns
@@ -89,10 +90,10 @@ pub fn explain(
         .map(|c| crate::catalog::quote(c))
         .collect();
     Ok((
-        query.sql,
+        query.sql.clone(),
         lines.join("\n"),
         key.join(", "),
-        req.facts.key.source.to_string(),
+        req.resolved.facts.key.source.to_string(),
     ))
 }
 

@@ -20,6 +20,7 @@ mod index_advice;
 mod key;
 mod page;
 mod request;
+mod shape_cache;
 mod spi_plan;
 mod sql_value;
 mod types;
@@ -69,6 +70,7 @@ pub extern "C-unwind" fn _PG_init() {
     unsafe {
         pg_sys::RegisterXactCallback(Some(spi_plan::at_transaction_end), std::ptr::null_mut())
     };
+    shape_cache::register_invalidation_callbacks();
 }
 
 // CREATE EXTENSION refuses a database that is not UTF8: cursors are JSON text, and names and

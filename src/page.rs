@@ -1,4 +1,4 @@
-//! The pages of keyset_page (jsonb rows), keyset_page_info (cursors and flags alone) and
+//! The pages of keyset_page (a json array of rows), keyset_page_info (cursors and flags alone) and
 //! keyset_rows (typed rows), from one checked request (`request.rs`).
 
 use keyset_core::predicate::Output;
@@ -7,7 +7,7 @@ use pgrx::prelude::*;
 use pgrx::AnyElement;
 
 use crate::request::{request, Args};
-use crate::sql_value::jsonb_array;
+use crate::sql_value::json_array;
 use crate::types::type_name;
 
 /// keyset_page's row: (rows, next_cursor, has_more, prev_cursor, has_previous).
@@ -15,11 +15,11 @@ pub fn json_page(
     args: &Args,
 ) -> Result<(AnyElement, Option<String>, bool, Option<String>, bool), KeysetError> {
     let req = request(args)?;
-    // SAFETY: jsonb datums (checked by the executor), assembled while SPI holds them; the array
-    // is copied out of SPI into this call's memory context.
-    let (rows, page) = req.page(Output::Json, |rows| unsafe { Ok(jsonb_array(rows)) })?;
-    // SAFETY: a jsonb datum in this call's memory context.
-    let rows = unsafe { AnyElement::from_polymorphic_datum(rows, false, pg_sys::JSONBOID) }
+    // SAFETY: json datums (checked against the result's column type), assembled while SPI holds
+    // them into the upper executor context.
+    let (rows, page) = req.page(Output::Json, |rows| unsafe { json_array(rows) })?;
+    // SAFETY: a json datum outside SPI's memory.
+    let rows = unsafe { AnyElement::from_polymorphic_datum(rows, false, pg_sys::JSONOID) }
         .ok_or(KeysetError::Internal("no rows array"))?;
     Ok((
         rows,
@@ -60,7 +60,7 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<Vec<AnyElem
         relation: Some(relid),
         ..args.clone()
     })?;
-    if req.facts.row_type != type_oid {
+    if req.resolved.facts.row_type != type_oid {
         return Err(not_a_row_type());
     }
     // SAFETY: composite datums of the relation's row type (checked by the executor), copied out

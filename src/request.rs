@@ -3,6 +3,7 @@
 //! SPI execution → the page (rows, cursors, flags).
 
 use std::ffi::CString;
+use std::rc::Rc;
 
 use keyset_core::assembly;
 use keyset_core::filter::{self, Condition, FilterOp, FilterValue};
@@ -15,6 +16,7 @@ use pgrx::prelude::*;
 use pgrx::GucSetting;
 
 use crate::catalog::{self, Facts};
+use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::index_advice;
 use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string, output_text};
@@ -91,10 +93,8 @@ impl Args {
 
 /// A checked request, ready to run.
 pub struct Request {
-    pub facts: Facts,
-    /// The resolved ORDER BY (`facts.keys`' sort keys).
-    pub sort_keys: Vec<SortKey>,
-    pub filter: Vec<Condition>,
+    /// The listing's shape, resolved (kept per backend, see `shape_cache`).
+    pub resolved: Rc<Resolved>,
     /// Each filter condition's bound value (type, datum), None for IS [NOT] NULL.
     filter_values: Vec<Option<(pg_sys::Oid, pg_sys::Datum)>>,
     /// The digest cursors of this listing must carry (None: the single-column form).
@@ -136,16 +136,115 @@ fn require_utf8() -> Result<(), KeysetError> {
 pub fn request(args: &Args) -> Result<Request, KeysetError> {
     require_utf8()?;
     let relid = args.relation.ok_or(KeysetError::NullArgument("relation"))?;
-    let direction = match args.direction.as_deref() {
-        None => Direction::Asc,
-        Some(d) => Direction::from_sql(d)?,
-    };
     let page_size =
         page_request::page_size(args.page_size, MAX_PAGE_SIZE.get().min(PAGE_SIZE_CEILING))?;
     let (cursor, backward) = match (given(args.after.as_ref()), given(args.before.as_ref())) {
         (Some(_), Some(_)) => return Err(KeysetError::BothCursors),
         (None, Some(before)) => (Some(before), true),
         (after, None) => (after, false),
+    };
+    let key = ShapeKey {
+        relid: relid.to_u32(),
+        // SAFETY: reads the current user id.
+        user: unsafe { pg_sys::GetUserId() }.to_u32(),
+        sort: args.sort.clone(),
+        direction: args.direction.clone(),
+        key: args.key.clone(),
+        // SAFETY: a non-NULL jsonb argument datum.
+        filter: args.filter.map(|d| unsafe { varlena_bytes(d) }),
+    };
+    // The lock first (see shape_cache): an entry found after it is current.
+    shape_cache::lock(relid);
+    let cached = shape_cache::lookup(&key).filter(|r| {
+        // A simple view's page also depends on its base table (NOT NULL flags, indexes).
+        if let Some(target) = r.facts.index_target.as_ref().filter(|t| t.relid != relid) {
+            shape_cache::lock(target.relid);
+        }
+        r.is_current()
+    });
+    let resolved = match cached {
+        Some(r) => {
+            // The advice NOTICE is once per backend (given when the shape was resolved); with
+            // pg_keyset.require_index on, an unserved listing is an error on every call.
+            if index_advice::REQUIRE_INDEX.get() {
+                index_advice::check(&r.facts, &r.filter)?;
+            }
+            r
+        }
+        None => {
+            let r = Rc::new(resolve(relid, args)?);
+            shape_cache::insert(key, r.clone());
+            r
+        }
+    };
+    let filter_values = filter_values(&resolved.filter, &resolved.facts)?;
+    let (listing_digest, digest) = match &resolved.digests {
+        Some(d) => d.clone(),
+        None => {
+            let settings = settings_dependent_values(&resolved.facts, &filter_values);
+            digests(&resolved.facts, &resolved.sort_keys, &resolved.filter, &settings)
+        }
+    };
+    let columns: Vec<KeyColumn> = resolved
+        .facts
+        .keys
+        .iter()
+        .map(|k| KeyColumn {
+            name: &k.column.name,
+            wire: k.column.wire,
+            not_null: k.column.not_null,
+            in_key: k.in_key,
+        })
+        .collect();
+    let digests = Digests {
+        required: digest.as_deref(),
+        listing: &listing_digest,
+    };
+    let start = page_request::start(cursor, &resolved.sort_keys, &columns, digests)?;
+    Ok(Request {
+        resolved,
+        filter_values,
+        digest,
+        listing_digest,
+        backward,
+        page_size,
+        start,
+    })
+}
+
+/// (the listing's digest, the digest its cursors must carry: None for the single-column form).
+fn digests(
+    facts: &Facts,
+    sort_keys: &[SortKey],
+    filter: &[Condition],
+    settings: &str,
+) -> (String, Option<String>) {
+    let listing = Listing {
+        schema: &facts.schema,
+        relation: &facts.relation,
+        keys: sort_keys,
+        key: &facts.key.columns,
+        filter,
+        settings,
+    };
+    let listing_digest = listing.digest();
+    let digest = (!listing.is_single_column_form()).then(|| listing_digest.clone());
+    (listing_digest, digest)
+}
+
+/// The bytes of a varlena datum (detoasted), copied.
+unsafe fn varlena_bytes(d: pg_sys::Datum) -> Vec<u8> {
+    let v = pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr());
+    let n = pgrx::varsize_any_exhdr(v);
+    std::slice::from_raw_parts(pgrx::vardata_any(v).cast::<u8>(), n).to_vec()
+}
+
+/// The slow path, once per shape: parse the sort, filter and key, resolve them against the
+/// relation (privilege first), compute the digests and give the index advice.
+fn resolve(relid: pg_sys::Oid, args: &Args) -> Result<Resolved, KeysetError> {
+    let direction = match args.direction.as_deref() {
+        None => Direction::Asc,
+        Some(d) => Direction::from_sql(d)?,
     };
     let items = args.sort.as_deref().map(sort_spec::parse).transpose()?;
     // SAFETY: a non-NULL jsonb argument datum.
@@ -167,49 +266,14 @@ pub fn request(args: &Args) -> Result<Request, KeysetError> {
             filter: &filter,
         },
     )?;
-    let filter_values = filter_values(&filter, &facts)?;
-    let settings = settings_dependent_values(&facts, &filter_values);
     let sort_keys = facts.sort_keys();
-    let listing = Listing {
-        schema: &facts.schema,
-        relation: &facts.relation,
-        keys: &sort_keys,
-        key: &facts.key.columns,
-        filter: &filter,
-        settings: &settings,
-    };
-    // Hashed once: the digest cursors must carry is the listing's own unless the listing is the
-    // single-column form.
-    let listing_digest = listing.digest();
-    let digest = (!listing.is_single_column_form()).then(|| listing_digest.clone());
-    let columns: Vec<KeyColumn> = facts
-        .keys
-        .iter()
-        .map(|k| KeyColumn {
-            name: &k.column.name,
-            wire: k.column.wire,
-            not_null: k.column.not_null,
-            in_key: k.in_key,
-        })
-        .collect();
-    let digests = Digests {
-        required: digest.as_deref(),
-        listing: &listing_digest,
-    };
-    let start = page_request::start(cursor, &sort_keys, &columns, digests)?;
-    // Advice only for a request that got this far: a forged cursor learns nothing of indexes.
+    // Digests are kept with the shape unless a filter value reads differently under other
+    // session settings (a timestamptz under another TimeZone).
+    let settings_free = facts.filter.iter().all(|f| !f.settings_dependent);
+    let digests = settings_free.then(|| digests(&facts, &sort_keys, &filter, ""));
+    // Advice only for a listing that resolved: a forged cursor learns nothing of indexes.
     index_advice::check(&facts, &filter)?;
-    Ok(Request {
-        facts,
-        sort_keys,
-        filter,
-        filter_values,
-        digest,
-        listing_digest,
-        backward,
-        page_size,
-        start,
-    })
+    Ok(Resolved::new(facts, sort_keys, filter, digests))
 }
 
 /// Each condition's value as a datum of its column's type (or the array type for `in`), read
@@ -282,12 +346,13 @@ fn settings_dependent_values(
 impl Request {
     pub fn shape(&self, output: Output) -> PageShape<'_> {
         PageShape {
-            schema: &self.facts.schema,
-            relation: &self.facts.relation,
-            only: self.facts.only(),
-            prune: self.facts.partitioned,
-            row_alias: &self.facts.row_alias,
+            schema: &self.resolved.facts.schema,
+            relation: &self.resolved.facts.relation,
+            only: self.resolved.facts.only(),
+            prune: self.resolved.facts.partitioned,
+            row_alias: &self.resolved.facts.row_alias,
             keys: self
+                .resolved
                 .facts
                 .keys
                 .iter()
@@ -301,10 +366,24 @@ impl Request {
                 .as_ref()
                 .map(|v| v.iter().map(Option::is_none).collect()),
             backward: self.backward,
-            filter: &self.filter,
+            filter: &self.resolved.filter,
             page_size: self.page_size,
             output,
         }
+    }
+
+    /// The page query for this request's shape, built once per backend (see `shape_cache`).
+    pub fn query(&self, output: Output) -> Result<Rc<PageQuery>, KeysetError> {
+        let key = QueryKey {
+            cursor_nulls: self
+                .start
+                .as_ref()
+                .map(|v| v.iter().map(Option::is_none).collect()),
+            backward: self.backward,
+            output,
+            page_size: self.page_size,
+        };
+        self.resolved.query(key, || self.shape(output).query())
     }
 
     /// Parameter types and datums in the query's `$n` order.
@@ -322,7 +401,7 @@ impl Request {
                         .as_ref()
                         .and_then(|s| s.get(i))
                         .and_then(Option::as_ref);
-                    let col = self.facts.keys.get(i).map(|k| &k.column);
+                    let col = self.resolved.facts.keys.get(i).map(|k| &k.column);
                     match (value, col) {
                         // SAFETY: validated for exactly this type by typed_value::parse.
                         (Some(v), Some(col)) => {
@@ -345,19 +424,19 @@ impl Request {
     }
 
     /// Runs the page query and assembles the page. `payload` turns the page's payload datums
-    /// (jsonb of each row, or the row itself) into what the caller returns, while SPI still
+    /// (json of each row, or the row itself) into what the caller returns, while SPI still
     /// holds them.
     pub fn page<T>(
         &self,
         output: Output,
         payload: impl FnOnce(&[pg_sys::Datum]) -> Result<T, KeysetError>,
     ) -> Result<(T, Page), KeysetError> {
-        let query = self.shape(output).query()?;
+        let query = self.query(output)?;
         let (types, datums) = self.params(&query)?;
         let layout = query.layout;
         let expected_payload = match output {
-            Output::Json => Some(pg_sys::JSONBOID),
-            Output::Rows => Some(self.facts.row_type),
+            Output::Json => Some(pg_sys::JSONOID),
+            Output::Rows => Some(self.resolved.facts.row_type),
             Output::Info => None,
         };
         let (result, mut page, empty) =
@@ -373,7 +452,7 @@ impl Request {
                 let mut payloads = Vec::with_capacity(a.rows.len());
                 if let Some(col) = layout.payload {
                     for i in a.rows.clone() {
-                        // SAFETY: checked to be of the expected type; never NULL (a row's jsonb or
+                        // SAFETY: checked to be of the expected type; never NULL (a row's json or
                         // the row itself).
                         let d = unsafe { r.row(i).datum(col) }
                             .ok_or(KeysetError::Internal("a NULL row"))?;
@@ -392,7 +471,7 @@ impl Request {
         if empty {
             // No row carried the probe: ask it alone (an empty page is rare: the end of a
             // listing after deletes, or an empty table or filter).
-            let probe = spi_plan::run(true, query.probe_sql, &types, &datums, |r| {
+            let probe = spi_plan::run(true, query.probe_sql.clone(), &types, &datums, |r| {
                 if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
                     return Err(KeysetError::Internal("unexpected probe result"));
                 }
@@ -443,7 +522,7 @@ impl Request {
     }
 
     /// Refuses a result whose columns are not the layout the query was built with, before
-    /// any datum is read as a row or a jsonb.
+    /// any datum is read as a row or as json.
     fn check_layout(
         &self,
         r: &Results,
@@ -459,7 +538,7 @@ impl Request {
                 return Err(mismatch);
             }
         }
-        for (i, k) in self.facts.keys.iter().enumerate() {
+        for (i, k) in self.resolved.facts.keys.iter().enumerate() {
             // SAFETY: a catalog lookup by oid.
             if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) }
                 != k.column.base_oid
@@ -476,7 +555,7 @@ impl Request {
     /// A NULL in a key column that may hold one (a materialized view's or a view's): an error
     /// naming the column, for every fetched row, never a row silently skipped or repeated.
     fn check_keys(&self, r: &Results, layout: &predicate::Layout) -> Result<(), KeysetError> {
-        for (k, key) in self.facts.keys.iter().enumerate() {
+        for (k, key) in self.resolved.facts.keys.iter().enumerate() {
             if !key.in_key || key.column.not_null {
                 continue;
             }
@@ -484,8 +563,8 @@ impl Request {
                 // SAFETY: reading a column's null flag only.
                 if unsafe { r.row(i).datum(layout.first_key + k as i32) }.is_none() {
                     return Err(KeysetError::NullInKey {
-                        relation: self.facts.relation.clone(),
-                        kind: self.facts.kind,
+                        relation: self.resolved.facts.relation.clone(),
+                        kind: self.resolved.facts.kind,
                         column: key.column.name.clone(),
                     });
                 }
@@ -518,7 +597,7 @@ impl Request {
             required: self.digest.as_deref(),
             listing: &self.listing_digest,
         };
-        page_request::mint(&self.sort_keys, values, digests).map(Some)
+        page_request::mint(&self.resolved.sort_keys, values, digests).map(Some)
     }
 }
 

@@ -236,6 +236,11 @@ pub enum KeysetError {
         bytes: usize,
         max: usize,
     },
+    /// A page's rows together exceed what one json value can hold.
+    PageTooLarge {
+        bytes: usize,
+        max: usize,
+    },
     /// The caller may not read the relation (checked before anything about it is revealed).
     PermissionDenied {
         relation: String,
@@ -298,7 +303,8 @@ impl KeysetError {
             KeysetError::NameTooLong { .. } => SqlState::NameTooLong,
             KeysetError::SortSpecTooLong { .. }
             | KeysetError::FilterTooLarge { .. }
-            | KeysetError::QueryTooLarge { .. } => SqlState::ProgramLimitExceeded,
+            | KeysetError::QueryTooLarge { .. }
+            | KeysetError::PageTooLarge { .. } => SqlState::ProgramLimitExceeded,
             KeysetError::PermissionDenied { .. } => SqlState::InsufficientPrivilege,
             KeysetError::InheritanceChildren { .. } => SqlState::FeatureNotSupported,
             KeysetError::DeferrablePrimaryKey { .. } => SqlState::InvalidColumnReference,
@@ -408,6 +414,7 @@ impl KeysetError {
             KeysetError::SortSpecTooLong { .. } => "sort specification is too long".into(),
             KeysetError::FilterTooLarge { what, .. } => format!("filter has too many {what}"),
             KeysetError::QueryTooLarge { .. } => "page query is too large".into(),
+            KeysetError::PageTooLarge { .. } => "page is too large".into(),
             KeysetError::PermissionDenied { relation, kind } => {
                 format!("permission denied for {kind} {}", shown(relation))
             }
@@ -497,6 +504,9 @@ impl KeysetError {
             KeysetError::QueryTooLarge { bytes, max } => Some(format!(
                 "The listing's page query would be {bytes} bytes long; the maximum is {max} bytes."
             )),
+            KeysetError::PageTooLarge { bytes, max } => Some(format!(
+                "The page's rows are {bytes} bytes of json; one json value holds at most {max} bytes."
+            )),
             KeysetError::InheritanceChildren { .. } => Some(
                 "Its primary key does not cover the rows of its children, so rows with the same key could be skipped or repeated.".into(),
             ),
@@ -572,6 +582,9 @@ impl KeysetError {
             KeysetError::FilterTooLarge { .. } | KeysetError::QueryTooLarge { .. } => Some(
                 "Use fewer filter conditions or sort columns, or filter on a column holding the combined condition.".into(),
             ),
+            KeysetError::PageTooLarge { .. } => {
+                Some("Ask for a smaller page_size, or page keyset_rows for the rows themselves.".into())
+            }
             KeysetError::PermissionDenied { .. } => None,
             KeysetError::InheritanceChildren { .. } => Some(
                 "Page each child table on its own, or make the parent a partitioned table.".into(),

@@ -35,7 +35,7 @@
 //!
 //! ## Nothing resolves through search_path
 //! Every operator is written `OPERATOR(pg_catalog.op)` and every function `pg_catalog.f`, so a
-//! schema earlier in the caller's search_path cannot put its own `>` or `to_jsonb` into the page
+//! schema earlier in the caller's search_path cannot put its own `>` or `row_to_json` into the page
 //! query; `tests::no_unqualified_operator_or_function` scans every shape for that. ORDER BY uses
 //! the column type's default btree operator class, which is found by type, not by name.
 
@@ -56,7 +56,7 @@ pub const MAX_QUERY_BYTES: usize = 256 * 1024;
 /// What each fetched row carries besides the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Output {
-    /// keyset_page: the row as jsonb (`to_jsonb`).
+    /// keyset_page: the row as json in the relation's column order (`row_to_json`).
     Json,
     /// keyset_rows: the whole row, of the relation's row type.
     Rows,
@@ -410,7 +410,7 @@ impl PageShape<'_> {
         let mut select = String::from("SELECT ");
         match self.output {
             Output::Json => {
-                let _ = write!(select, "pg_catalog.to_jsonb({r}) AS t, ");
+                let _ = write!(select, "pg_catalog.row_to_json({r}) AS t, ");
             }
             Output::Rows => {
                 let _ = write!(select, "{r} AS t, ");

@@ -23,7 +23,7 @@ mod tests {
             format!("'{filter}'")
         };
         Spi::get_one::<i64>(&format!(
-            "SELECT jsonb_array_length(p2.rows)::bigint
+            "SELECT json_array_length(p2.rows)::bigint
              FROM keyset_page('cache_t', '{sort}', 'asc', NULL, 50, filter => {filter}) p1,
                   keyset_page('cache_t', '{sort}', 'asc', p1.next_cursor, {size}, filter => {filter}) p2"
         ))
@@ -87,12 +87,12 @@ mod tests {
         Spi::run("SET pg_keyset.plan_cache_kb = 0").unwrap();
         Spi::run(
             "CREATE FUNCTION nested_len(n int) RETURNS bigint LANGUAGE sql STABLE AS
-             $$ SELECT jsonb_array_length(rows)::bigint FROM keyset_page('cache_t', 'a', 'asc', NULL, n % 40 + 1) $$",
+             $$ SELECT json_array_length(rows)::bigint FROM keyset_page('cache_t', 'a', 'asc', NULL, n % 40 + 1) $$",
         )
         .unwrap();
         let total = Spi::get_one::<i64>(
             "SELECT sum(nested_len((e->>'id')::int))::bigint
-             FROM keyset_page('cache_t', 'c', 'asc', NULL, 200) p, jsonb_array_elements(p.rows) e",
+             FROM keyset_page('cache_t', 'c', 'asc', NULL, 200) p, json_array_elements(p.rows) e",
         )
         .unwrap();
         let expected = Spi::get_one::<i64>(

@@ -193,7 +193,7 @@ mod tests {
                            FROM w CROSS JOIN LATERAL keyset_page('{table}', 's', '{dir}', w.next_cursor, {size}) p
                            WHERE w.has_more AND w.page < 1000)
                          SELECT coalesce(string_agg(e.r->>'k', ',' ORDER BY w.page, e.ord), '')
-                         FROM w LEFT JOIN LATERAL jsonb_array_elements(w.rows) WITH ORDINALITY e(r, ord) ON true"
+                         FROM w LEFT JOIN LATERAL json_array_elements(w.rows) WITH ORDINALITY e(r, ord) ON true"
                     ))
                     .unwrap()
                     .unwrap();
@@ -229,9 +229,9 @@ mod tests {
                FROM b CROSS JOIN LATERAL {before} p WHERE b.has_previous AND b.page > -100)
              SELECT
                (SELECT coalesce(string_agg({id_expr}, ',' ORDER BY f.page, e.n), '')
-                  FROM f LEFT JOIN LATERAL jsonb_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
+                  FROM f LEFT JOIN LATERAL json_array_elements(f.rows) WITH ORDINALITY e(r, n) ON true),
                (SELECT coalesce(string_agg({id_expr}, ',' ORDER BY b.page, e.n), '')
-                  FROM b LEFT JOIN LATERAL jsonb_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true),
+                  FROM b LEFT JOIN LATERAL json_array_elements(b.rows) WITH ORDINALITY e(r, n) ON true),
                (SELECT bool_and(has_previous = (page > 1)) FROM f)
                  AND coalesce((SELECT bool_and(has_more) FROM b WHERE page < 0), true)
                  AND (SELECT count(*) FROM b) = (SELECT count(*) FROM f)",

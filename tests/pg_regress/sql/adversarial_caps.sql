@@ -15,15 +15,15 @@ grant select on big to mallory;
 set local role mallory;
 -- A value set before the library is loaded in the session is dropped when it loads.
 set pg_keyset.max_page_size = 100000;
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, 1);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, 1);
 select name, context, min_val, max_val, boot_val from pg_settings where name like 'pg_keyset.%' order by name;
 set pg_keyset.max_page_size = 100000;
 set pg_keyset.max_page_size = 2000;
 set pg_keyset.plan_cache_kb = 1048576;
 set pg_keyset.require_index = off;
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, 1001);
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, 2147483647);
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, -1);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, 1001);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, 2147483647);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, -1);
 reset role;
 -- An administrator raises it for a role; the ceiling still holds.
 alter role mallory set pg_keyset.max_page_size = 5000;
@@ -31,8 +31,8 @@ select setconfig from pg_db_role_setting where setrole = 'mallory'::regrole;
 alter role mallory set pg_keyset.max_page_size = 10001;
 set local pg_keyset.max_page_size = 5000;
 set local role mallory;
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, 5000);
-select jsonb_array_length(rows) from keyset_page('big', null, 'asc', null, 5001);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, 5000);
+select json_array_length(rows) from keyset_page('big', null, 'asc', null, 5001);
 reset role;
 
 -- Item 8: pg_keyset.require_index. Off, a listing no index serves gets a NOTICE; on (set by an
@@ -80,7 +80,7 @@ begin
       return next; return;
     end;
     n := n + 1; page := n; state := 'ok';
-    ids := (select string_agg(e->>'id', ',') from jsonb_array_elements(r.rows) e);
+    ids := (select string_agg(e->>'id', ',') from json_array_elements(r.rows) e);
     cursor_bytes := length(r.next_cursor);
     extension := (select digest is not null from cursor_decode(r.next_cursor));
     return next;
@@ -108,7 +108,7 @@ begin
       return next; return;
     end;
     n := n + 1; page := n; state := 'ok';
-    ids := (select string_agg(e->>'id', ',') from jsonb_array_elements(r.rows) e);
+    ids := (select string_agg(e->>'id', ',') from json_array_elements(r.rows) e);
     prev_cursor_bytes := length(r.prev_cursor);
     return next;
     exit when not r.has_previous;
@@ -122,7 +122,7 @@ select * from pg_temp.walk_back(3);
 create temp table late (id int primary key, at timestamp not null);
 insert into late select g, timestamp '2020-01-01' + g * interval '1 day' from generate_series(1, 10) g;
 insert into late values (11, '10000-01-01'), (12, '10001-01-01'), (13, '10002-01-01');
-select jsonb_array_length(p1.rows) as page_1, p1.has_more, jsonb_array_length(p2.rows) as page_2, p2.has_more as more_after_2
+select json_array_length(p1.rows) as page_1, p1.has_more, json_array_length(p2.rows) as page_2, p2.has_more as more_after_2
 from keyset_page('late', 'at', 'asc', null, 12) p1, keyset_page('late', 'at', 'asc', p1.next_cursor, 12) p2;
 -- A page of nothing but such rows cannot end (22023).
 select * from keyset_page('late', 'at', 'asc', (select next_cursor from keyset_page('late', 'at', 'asc', null, 10)), 2);

@@ -19,7 +19,7 @@ from generate_series(0, 53) n \gexec
 insert into aliased (id, payload) select g, 'p' || g from generate_series(1, 5) g;
 select count(*) as columns from pg_attribute where attrelid = 'aliased'::regclass and attnum > 0;
 select id, payload from keyset_rows(null::aliased, 'id', 'asc', null, 3);
-select array(select e->>'payload' from jsonb_array_elements(rows) e) as payloads, has_more
+select array(select e->>'payload' from json_array_elements(rows) e) as payloads, has_more
 from keyset_page('aliased', 'payload', 'desc', null, 2);
 select (select count(*) from keyset_rows(null::aliased, 'payload', 'asc', p.next_cursor, 10)) as rest
 from keyset_page('aliased', 'payload', 'asc', null, 2) p;
@@ -38,25 +38,25 @@ set local role mallory;
 create temp table inner_t (id int primary key, v int not null);
 insert into inner_t select g, g % 7 from generate_series(1, 60) g;
 create function pg_temp.nested_ok(n int) returns boolean language sql stable as
-  $$ select jsonb_array_length(rows) = least(n % 13 + 1, 60)
+  $$ select json_array_length(rows) = least(n % 13 + 1, 60)
      from keyset_page('inner_t', case n % 3 when 0 then 'v' when 1 then 'v desc' else 'id' end, 'asc', null, n % 13 + 1) $$;
 create temp table outer_t (id int primary key, label text not null);
 insert into outer_t select g, 'row ' || g from generate_series(1, 40) g;
 alter table outer_t enable row level security;
 alter table outer_t force row level security;
 create policy nested on outer_t using (pg_temp.nested_ok(id));
-select jsonb_array_length(rows) as n, rows->0->>'label' as first, rows->29->>'label' as last, has_more
+select json_array_length(rows) as n, rows->0->>'label' as first, rows->29->>'label' as last, has_more
 from keyset_page('outer_t', 'label', 'asc', null, 30);
 select count(*) as typed_rows from keyset_rows(null::outer_t, 'id', 'desc', null, 40);
 -- The same from inside a function that pages while its caller pages.
 create function pg_temp.page_of(n int) returns int language sql stable as
-  $$ select jsonb_array_length(rows) from keyset_page('inner_t', 'v, id desc', 'asc', null, n) $$;
+  $$ select json_array_length(rows) from keyset_page('inner_t', 'v, id desc', 'asc', null, n) $$;
 select sum(pg_temp.page_of(id % 9 + 1)) as nested_rows from keyset_rows(null::inner_t, 'id', 'asc', null, 60);
 -- An error inside a nested call unwinds cleanly and the next calls work.
 create function pg_temp.fails(n int) returns int language sql stable as
-  $$ select jsonb_array_length(rows) from keyset_page('inner_t', 'no_such_column', 'asc', null, n) $$;
+  $$ select json_array_length(rows) from keyset_page('inner_t', 'no_such_column', 'asc', null, n) $$;
 select pg_temp.fails(id) from inner_t;
-select jsonb_array_length(rows) as after_error from keyset_page('inner_t', 'v', 'asc', null, 5);
+select json_array_length(rows) as after_error from keyset_page('inner_t', 'v', 'asc', null, 5);
 reset role;
 
 -- Unbounded recursion: a policy whose function pages the same table. It ends at Postgres' stack

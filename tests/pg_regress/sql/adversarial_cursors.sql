@@ -124,7 +124,7 @@ select sort, left(v, 40) as v, pg_temp.attempt_value(sort, v, '5') as state from
   ('t', 't5'), ('c', 'c5 ')
 ) x(sort, v) order by sort, state, v;
 -- The valid ones continue at the right row (checked against ORDER BY).
-select (select array_agg((e->>'id')::bigint) from jsonb_array_elements(p.rows) e)
+select (select array_agg((e->>'id')::bigint) from json_array_elements(p.rows) e)
      = (select array_agg(id) from (select id from typed where (tz, id) > ('2024-01-01 00:05:00+00', 5) order by tz, id limit 5) s) as tz_page_right
 from keyset_page('typed', 'tz', 'asc', cursor_encode('tz', 'asc', '1704067500000000', '5'), 5) p;
 reset role;

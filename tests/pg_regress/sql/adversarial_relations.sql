@@ -63,21 +63,21 @@ delete from evil.calls;
 set local role victim;
 set local search_path = evil, pg_catalog, public;
 -- Every listing form on the new relations, with the attacker's operators earlier in the path.
-select jsonb_array_length(rows), has_more from keyset_page('public.pevents'::regclass, 'at', page_size => 3,
+select json_array_length(rows), has_more from keyset_page('public.pevents'::regclass, 'at', page_size => 3,
   after => (select next_cursor from keyset_page('public.pevents'::regclass, 'at', page_size => 3)));
-select jsonb_array_length(rows), has_previous from keyset_page('public.pevents'::regclass, 'at desc', page_size => 3,
+select json_array_length(rows), has_previous from keyset_page('public.pevents'::regclass, 'at desc', page_size => 3,
   before => (select next_cursor from keyset_page('public.pevents'::regclass, 'at desc', page_size => 6)));
-select jsonb_array_length(rows), has_more from keyset_page('public.pevents'::regclass, 'kind desc, at', page_size => 4,
+select json_array_length(rows), has_more from keyset_page('public.pevents'::regclass, 'kind desc, at', page_size => 4,
   after => (select next_cursor from keyset_page('public.pevents'::regclass, 'kind desc, at', page_size => 4)));
-select jsonb_array_length(rows), has_more from keyset_page('public.members'::regclass, page_size => 4,
+select json_array_length(rows), has_more from keyset_page('public.members'::regclass, page_size => 4,
   after => (select next_cursor from keyset_page('public.members'::regclass, page_size => 4)));
-select jsonb_array_length(rows), has_more from keyset_page('public.members'::regclass, 'name desc', page_size => 4,
+select json_array_length(rows), has_more from keyset_page('public.members'::regclass, 'name desc', page_size => 4,
   after => (select next_cursor from keyset_page('public.members'::regclass, 'name desc', page_size => 4,
             filter => '{"org": {"in": [0, 1, 2]}}')),
   filter => '{"org": {"in": [0, 1, 2]}}');
-select jsonb_array_length(rows), has_more from keyset_page('public.pevents_api'::regclass, 'at', page_size => 5,
+select json_array_length(rows), has_more from keyset_page('public.pevents_api'::regclass, 'at', page_size => 5,
   after => (select next_cursor from keyset_page('public.pevents_api'::regclass, 'at', page_size => 5)));
-select jsonb_array_length(rows), has_more from keyset_page('public.members_mv'::regclass, 'name', page_size => 5,
+select json_array_length(rows), has_more from keyset_page('public.members_mv'::regclass, 'name', page_size => 5,
   after => (select next_cursor from keyset_page('public.members_mv'::regclass, 'name', page_size => 5)));
 select count(*) from keyset_rows(null::public.members_api, 'name', page_size => 100);
 select count(*) from keyset_page_info('public.pevents'::regclass, 'at', page_size => 2);

@@ -33,6 +33,7 @@ create operator evil.>= (leftarg = timestamptz, rightarg = timestamptz, function
 create function evil.minus_jsonb(jsonb, integer) returns jsonb language sql as $$ select '[]'::jsonb where evil.hijack('-(jsonb,int)') $$;
 create operator evil.- (leftarg = jsonb, rightarg = integer, function = evil.minus_jsonb);
 create function evil.to_jsonb(anyelement) returns jsonb language sql as $$ select '{}'::jsonb where evil.hijack('to_jsonb') $$;
+create function evil.row_to_json(anyelement) returns json language sql as $$ select '{}'::json where evil.hijack('row_to_json') $$;
 create function evil.count_sfunc(bigint) returns bigint language sql as $$ select $1 + 1 where evil.hijack('count') $$;
 create aggregate evil.count(*) (sfunc = evil.count_sfunc, stype = bigint, initcond = '0');
 create function evil.coalesce(jsonb, jsonb) returns jsonb language sql as $$ select $1 where evil.hijack('coalesce') $$;
@@ -58,15 +59,15 @@ set local role victim;
 set local search_path = evil, public;
 -- Every form of the page query: row value, mixed directions, NULL blocks, backwards, filters,
 -- typed rows, info, explain; with the operators' and functions' schema earlier in the path.
-select jsonb_array_length(p.rows) as n, p.has_more, p.has_previous
+select json_array_length(p.rows) as n, p.has_more, p.has_previous
 from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p;
-select jsonb_array_length(p2.rows) as n, p2.has_more, p2.has_previous
+select json_array_length(p2.rows) as n, p2.has_more, p2.has_previous
 from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p1,
      public.keyset_page('public.events'::regclass, 'at', 'asc', p1.next_cursor, 5) p2;
-select jsonb_array_length(p2.rows) as n, p2.has_more, p2.has_previous
+select json_array_length(p2.rows) as n, p2.has_more, p2.has_previous
 from public.keyset_page('public.events'::regclass, 'kind desc, n nulls first', 'asc', null, 4) p1,
      public.keyset_page('public.events'::regclass, 'kind desc, n nulls first', 'asc', before => p1.next_cursor, page_size => 2) p2;
-select jsonb_array_length(p2.rows) as n, p2.has_more
+select json_array_length(p2.rows) as n, p2.has_more
 from public.keyset_page('public.events'::regclass, 'n', 'desc', null, 3, filter => '{"kind": "k1", "id": {">": 1, "in": [1, 4, 7, 10]}}') p1,
      public.keyset_page('public.events'::regclass, 'n', 'desc', p1.next_cursor, 3, filter => '{"kind": "k1", "id": {">": 1, "in": [1, 4, 7, 10]}}') p2;
 select count(*) as typed from public.keyset_rows(null::public.events, 'at', 'desc', null, 7);

@@ -16,10 +16,10 @@ create table secret (id int primary key, hidden text not null);
 set local role mallory;
 
 create function pg_temp.attempt(sort text, filter jsonb default null) returns text language plpgsql as $$
-declare r jsonb;
+declare r json;
 begin
   select rows into r from keyset_page('"Ünïcode tàble"', sort, 'asc', null, 4, filter => filter);
-  return 'ids ' || coalesce((select string_agg(e->>'id', ',') from jsonb_array_elements(r) e), '(none)');
+  return 'ids ' || coalesce((select string_agg(e->>'id', ',') from json_array_elements(r) e), '(none)');
 exception when others then
   return sqlstate || ' ' || sqlerrm;
 end $$;
@@ -72,7 +72,7 @@ from generate_series(1, 16) g \gset
 select jsonb_object_agg('c' || g || repeat('x', 60), jsonb_build_object('>', 0, '<', 9)) as wide_filter
 from generate_series(17, 32) g \gset
 -- The first page has no cursor (one small range); the second would need 32 ranges × 32 conditions.
-select jsonb_array_length(rows) as first_page from keyset_page('wide', :'wide_sort', 'asc', null, 2, filter => :'wide_filter');
+select json_array_length(rows) as first_page from keyset_page('wide', :'wide_sort', 'asc', null, 2, filter => :'wide_filter');
 select p2.has_more from keyset_page('wide', :'wide_sort', 'asc', null, 2, filter => :'wide_filter') p1,
   keyset_page('wide', :'wide_sort', 'asc', p1.next_cursor, 2, filter => :'wide_filter') p2;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE

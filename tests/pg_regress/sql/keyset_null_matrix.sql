@@ -40,8 +40,8 @@ begin
   return c;
 end $$;
 
-create function pg_temp.ids(rows jsonb) returns text language sql as $$
-  select coalesce(string_agg(e.r->>'id', ',' order by e.n), '') from jsonb_array_elements(rows) with ordinality e(r, n)
+create function pg_temp.ids(rows json) returns text language sql as $$
+  select coalesce(string_agg(e.r->>'id', ',' order by e.n), '') from json_array_elements(rows) with ordinality e(r, n)
 $$;
 
 create temp table matrix as

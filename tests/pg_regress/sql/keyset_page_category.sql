@@ -18,7 +18,7 @@ with recursive w(page, rows, next_cursor, has_more) as (
   select w.page + 1, p.rows, p.next_cursor, p.has_more
   from w cross join lateral keyset_page('items', 'category', after => w.next_cursor, page_size => 2) p where w.has_more)
 select page,
-       (select string_agg(format('%s%s', r->>'category', r->>'id'), ' ') from jsonb_array_elements(rows) r) keyset_page,
+       (select string_agg(format('%s%s', r->>'category', r->>'id'), ' ') from json_array_elements(rows) r) keyset_page,
        -- what the AND-of-> predicate would return after the previous page's last row
        (select string_agg(format('%s%s', category, id), ' ' order by category, id)
           from (select i.* from items i, cursor_decode(prev.next_cursor) c
@@ -27,7 +27,7 @@ from w left join lateral (select next_cursor from w w2 where w2.page = w.page - 
 order by page;
 
 -- The same with the category descending: the id follows the direction of the last column.
-select (select string_agg(format('%s%s', r->>'category', r->>'id'), ' ') from jsonb_array_elements(rows) r) page_2
+select (select string_agg(format('%s%s', r->>'category', r->>'id'), ' ') from json_array_elements(rows) r) page_2
 from keyset_page('items', 'category desc', page_size => 3,
                  after => (select next_cursor from keyset_page('items', 'category desc', page_size => 3)));
 

@@ -17,7 +17,7 @@ select rows, next_cursor, has_more from keyset_page('assets', 'created_at', 'des
 select * from cursor_decode((select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)));
 
 -- 6 rows in pages of 3: the second page is exactly full and carries no cursor.
-select jsonb_array_length(rows) as n, next_cursor, has_more
+select json_array_length(rows) as n, next_cursor, has_more
 from keyset_page('assets', 'created_at', 'desc',
                  (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 3)), 3);
 
@@ -36,7 +36,7 @@ select rows from keyset_page('assets', 'created_at', 'asc', :'c2', 2);
 
 -- A row inserted behind the cursor is not returned; one inserted ahead of it is.
 insert into assets values (100, '2024-01-01 00:30:00+00', 'behind'), (101, '2024-01-01 05:30:00+00', 'ahead');
-select array(select e->>'name' from jsonb_array_elements(rows) e) as names, has_more
+select array(select e->>'name' from json_array_elements(rows) e) as names, has_more
 from keyset_page('assets', 'created_at', 'asc', :'c2', 5);
 
 -- Ties on the sort value are broken by the primary key: no row is skipped or repeated.
@@ -50,18 +50,18 @@ from keyset_page('ties', 'v', 'asc', null, 3) p1,
 -- Moved from behind the cursor to ahead of it, it is returned twice; moved the other way, never.
 create temp table moving (id int primary key, rank int not null);
 insert into moving select g, g * 10 from generate_series(1, 6) g;
-select next_cursor as c, array(select (e->>'id')::int from jsonb_array_elements(rows) e) as page_1
+select next_cursor as c, array(select (e->>'id')::int from json_array_elements(rows) e) as page_1
 from keyset_page('moving', 'rank', 'asc', null, 3) \gset
 \echo page 1: :page_1
 update moving set rank = 55 where id = 1;   -- id 1 jumps ahead of the cursor
 update moving set rank = 5 where id = 5;    -- id 5 jumps behind it
-select array(select (e->>'id')::int from jsonb_array_elements(rows) e) as page_2
+select array(select (e->>'id')::int from json_array_elements(rows) e) as page_2
 from keyset_page('moving', 'rank', 'asc', :'c', 3);
 
 
 -- Works in a READ ONLY transaction (the function is STABLE).
 set transaction read only;
-select jsonb_array_length(rows) from keyset_page('assets', 'created_at');
+select json_array_length(rows) from keyset_page('assets', 'created_at');
 select provolatile, proparallel, prosecdef from pg_proc where proname = 'keyset_page';
 
 rollback;

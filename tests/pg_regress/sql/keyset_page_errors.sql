@@ -43,7 +43,7 @@ select * from keyset_page('assets', 'created_at', 'desc', 'not a cursor', 2);
 select * from keyset_page('assets', 'created_at', 'desc', :'by_created' || '=', 2);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- An empty cursor is the first page, like NULL.
-select jsonb_array_length(rows) from keyset_page('assets', 'created_at', 'desc', '', 2);
+select json_array_length(rows) from keyset_page('assets', 'created_at', 'desc', '', 2);
 
 -- Direction.
 select * from keyset_page('assets', 'created_at', 'sideways');
@@ -54,7 +54,7 @@ select * from keyset_page('assets', 'color');
 alter table assets drop column updated_at;
 select * from keyset_page('assets', 'updated_at');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
-select jsonb_array_length(rows) as folded_name_works from keyset_page('assets', 'Name');
+select json_array_length(rows) as folded_name_works from keyset_page('assets', 'Name');
 select * from keyset_page('assets', '"Name"');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 select * from keyset_page('assets', 'name sideways');

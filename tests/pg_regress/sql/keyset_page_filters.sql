@@ -28,7 +28,7 @@ create function pg_temp.walk(f jsonb) returns text language sql as $$
     from w cross join lateral keyset_page('assets', 'created_at', after => w.next_cursor, page_size => 4, filter => f) p
     where w.has_more)
   select coalesce(string_agg(e.r->>'id', ',' order by w.page, e.n), '')
-  from w cross join lateral jsonb_array_elements(w.rows) with ordinality e(r, n)
+  from w cross join lateral json_array_elements(w.rows) with ordinality e(r, n)
 $$;
 create function pg_temp.truth(cond text) returns text language plpgsql as $$
 declare ids text;
@@ -60,7 +60,7 @@ select rows, next_cursor from keyset_page('assets', 'created_at', page_size => 2
 create temp table c as
   select next_cursor from keyset_page('assets', 'created_at', page_size => 2, filter => '{"status": "draft", "price": {"<": 30}}');
 -- The same filter written another way continues the listing.
-select (select string_agg(e->>'id', ',') from jsonb_array_elements(rows) e) ids
+select (select string_agg(e->>'id', ',') from json_array_elements(rows) e) ids
 from keyset_page('assets', 'created_at', after => (select next_cursor from c), page_size => 2,
                  filter => '{"price": {"<": 30}, "status": {"=": "draft"}}');
 -- Another filter value, another operator, no filter, another sort, another table: 22023.
@@ -108,7 +108,7 @@ select has_more, has_previous, next_cursor = (select next_cursor from keyset_pag
 from keyset_page_info('assets', 'created_at', page_size => 3, filter => '{"status": "archived", "price": {">": 50}}');
 
 -- Equivalent spellings give one listing: a cursor minted with "!=" continues with "<>".
-select p2.has_previous, jsonb_array_length(p2.rows) as n
+select p2.has_previous, json_array_length(p2.rows) as n
 from keyset_page('assets', 'created_at', page_size => 2, filter => '{"price": {"!=": 10, "<": 90}}') p1,
      keyset_page('assets', 'created_at', after => p1.next_cursor, page_size => 2, filter => '{"price": {"<": 90, "<>": 10}}') p2;
 -- A filter value whose meaning depends on a session setting (TimeZone here) binds the value
@@ -117,7 +117,7 @@ from keyset_page('assets', 'created_at', page_size => 2, filter => '{"price": {"
 set local timezone = 'UTC';
 select next_cursor as utc_cursor from keyset_page('assets', 'created_at', page_size => 2,
   filter => '{"created_at": {">=": "2024-01-01 03:00:00"}}') \gset
-select jsonb_array_length(rows) as same_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
+select json_array_length(rows) as same_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
   filter => '{"created_at": {">=": "2024-01-01 03:00:00"}}');
 set local timezone = 'Asia/Tokyo';
 select rows from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
@@ -127,7 +127,7 @@ select rows from keyset_page('assets', 'created_at', after => :'utc_cursor', pag
 select next_cursor as utc_cursor from keyset_page('assets', 'created_at', page_size => 2,
   filter => '{"created_at": {">=": "2024-01-01 03:00:00+00"}}') \gset
 set local timezone = 'America/New_York';
-select jsonb_array_length(rows) as other_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
+select json_array_length(rows) as other_zone from keyset_page('assets', 'created_at', after => :'utc_cursor', page_size => 2,
   filter => '{"created_at": {">=": "2024-01-01 03:00:00+00"}}');
 reset timezone;
 

@@ -8,9 +8,9 @@ begin;
 create table t (id int primary key);
 insert into t select generate_series(1, 1500);
 
-select jsonb_array_length(rows), has_more from keyset_page('t', page_size => null);
-select jsonb_array_length(rows), has_more from keyset_page('t', page_size => 1);
-select jsonb_array_length(rows), has_more from keyset_page('t', page_size => 1000);
+select json_array_length(rows), has_more from keyset_page('t', page_size => null);
+select json_array_length(rows), has_more from keyset_page('t', page_size => 1);
+select json_array_length(rows), has_more from keyset_page('t', page_size => 1000);
 select * from keyset_page('t', page_size => 0);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 select * from keyset_page('t', page_size => -5);
@@ -19,11 +19,11 @@ select * from keyset_page('t', page_size => 1001);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 show pg_keyset.max_page_size;
 set local pg_keyset.max_page_size = 2000;
-select jsonb_array_length(rows), has_more from keyset_page('t', page_size => 1500);
+select json_array_length(rows), has_more from keyset_page('t', page_size => 1500);
 set local pg_keyset.max_page_size = 10;
 select * from keyset_page('t', page_size => 11);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 -- The default page size never exceeds the maximum.
-select jsonb_array_length(rows) from keyset_page('t');
+select json_array_length(rows) from keyset_page('t');
 
 rollback;

@@ -20,7 +20,7 @@ returns table (page int, ids text, next_value text, has_more boolean) language s
     from w cross join lateral keyset_page('tasks', 'priority', dir, w.next_cursor, size) p where w.has_more
   )
   select page,
-         (select string_agg(format('%s:%s', r->>'id', coalesce(r->>'priority', 'NULL')), ' ') from jsonb_array_elements(rows) r),
+         (select string_agg(format('%s:%s', r->>'id', coalesce(r->>'priority', 'NULL')), ' ') from json_array_elements(rows) r),
          case when next_cursor is null then null else coalesce((select value from cursor_decode(next_cursor)), 'NULL') end,
          has_more
   from w order by page

@@ -39,7 +39,7 @@ select rows, has_more, next_cursor is not null as has_cursor from keyset_page('d
 select p2.rows, p2.has_more, p2.next_cursor
 from keyset_page('docs', 'id', 'asc', null, 2) p1, keyset_page('docs', 'id', 'asc', p1.next_cursor, 2) p2;
 -- A cursor pointing at a row the caller cannot see still only yields visible rows.
-select array(select (e->>'id')::int from jsonb_array_elements(rows) e) as ids, has_more
+select array(select (e->>'id')::int from json_array_elements(rows) e) as ids, has_more
 from keyset_page('docs', 'id', 'asc', cursor_encode('id', 'asc', 1, 1), 10);
 reset role;
 

@@ -15,7 +15,7 @@ create function pg_temp.walk_ids(rel regclass, srt text, dir text, size int) ret
     from w cross join lateral keyset_page(rel, srt, dir, w.next_cursor, size) p where w.has_more
   )
   select string_agg(e.r->>'id', ' ' order by w.page, e.ord)
-  from w cross join lateral jsonb_array_elements(w.rows) with ordinality e(r, ord)
+  from w cross join lateral json_array_elements(w.rows) with ordinality e(r, ord)
 $$;
 
 create table specials (id int primary key, f float8, r real, n numeric, ts timestamptz, d date, t text collate "C", u text);
@@ -61,7 +61,7 @@ select * from keyset_rows(NULL::aliases, 'q', 'desc', null, 5);
 -- A name column: a cursor value longer than a name can be (63 bytes) is refused, not truncated.
 create table roles_list (id int primary key, r name not null);
 insert into roles_list values (1, 'alpha'), (2, repeat('n', 63));
-select jsonb_array_length(rows) from keyset_page('roles_list', 'r', 'asc', cursor_encode('r', 'asc', repeat('n', 63), 1), 5);
+select json_array_length(rows) from keyset_page('roles_list', 'r', 'asc', cursor_encode('r', 'asc', repeat('n', 63), 1), 5);
 select * from keyset_page('roles_list', 'r', 'asc', cursor_encode('r', 'asc', repeat('n', 64), 1), 5);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 

@@ -26,7 +26,7 @@ language sql as $$
     where w.has_more
   )
   select w.page, e.ord, (e.r->>'id')::bigint, w.has_more, w.next_cursor is not null
-  from w left join lateral jsonb_array_elements(w.rows) with ordinality e(r, ord) on true
+  from w left join lateral json_array_elements(w.rows) with ordinality e(r, ord) on true
 $$;
 
 select dir, size,
@@ -43,11 +43,11 @@ select page, bool_and(has_more) as has_more, bool_and(has_cursor) as has_cursor,
 from pg_temp.walk('items', 'score', 'desc', 10) group by page order by page;
 
 -- Default sort is the primary key, default direction asc, default page size 20.
-select jsonb_array_length(rows) as n, rows->0->>'id' as first_id, has_more from keyset_page('items');
+select json_array_length(rows) as n, rows->0->>'id' as first_id, has_more from keyset_page('items');
 select array_agg(id order by page, pos) = (select array_agg(id order by id) from items) as pk_walk
 from pg_temp.walk('items', null, 'asc', 4);
 
 -- Named arguments, as PostgREST passes them.
-select jsonb_array_length(rows) from keyset_page(relation => 'items', sort => 'name', direction => 'desc', page_size => 5);
+select json_array_length(rows) from keyset_page(relation => 'items', sort => 'name', direction => 'desc', page_size => 5);
 
 rollback;

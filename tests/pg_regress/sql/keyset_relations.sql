@@ -17,7 +17,7 @@ begin
     select * into p from keyset_page(rel, spec, after => c, page_size => size, key => key);
     n := n + 1;
     fwd := fwd || array(select (select string_agg(e.r->>k, '/' order by o) from unnest(string_to_array(key_cols, ',')) with ordinality u(k, o))
-                        from jsonb_array_elements(p.rows) with ordinality e(r, i) order by i);
+                        from json_array_elements(p.rows) with ordinality e(r, i) order by i);
     last_prev := p.prev_cursor;
     exit when not p.has_more or n > 100;
     c := p.next_cursor;
@@ -27,7 +27,7 @@ begin
   while c is not null loop
     select * into p from keyset_page(rel, spec, before => c, page_size => size, key => key);
     back := array(select (select string_agg(e.r->>k, '/' order by o) from unnest(string_to_array(key_cols, ',')) with ordinality u(k, o))
-                  from jsonb_array_elements(p.rows) with ordinality e(r, i) order by i) || back;
+                  from json_array_elements(p.rows) with ordinality e(r, i) order by i) || back;
     c := case when p.has_previous then p.prev_cursor end;
   end loop;
   back := back || fwd[array_length(back, 1) + 1 :];
@@ -114,7 +114,7 @@ create unique index on maybe_null (id);
 select count(*) from keyset_page('maybe_null', page_size => 100);
 select * from pg_temp.walk('maybe_null', 'name', 2, 'id', '');
 select rows from keyset_page('maybe_null', 'id desc', page_size => 2);
-select jsonb_array_length(rows) from keyset_page('maybe_null', filter => '{"id": {"is not": null}}', page_size => 100);
+select json_array_length(rows) from keyset_page('maybe_null', filter => '{"id": {"is not": null}}', page_size => 100);
 select * from keyset_rows(null::account_names, 'name desc', page_size => 2);
 
 -- Kinds pg_keyset does not page.

@@ -19,7 +19,8 @@ select a.id, a.created_at, i.next_cursor is not null as has_cursor, i.has_more
 from keyset_rows(NULL::assets, 'created_at', 'desc', null, 3) a,
      keyset_page_info('assets', 'created_at', 'desc', null, 3) i;
 
--- The typed page equals keyset_page's JSON page, on every page of a walk.
+-- The typed page equals keyset_page's JSON page, on every page of a walk, byte for byte: each row
+-- as row_to_json renders it (the table's column order), in page order, joined by commas.
 with recursive w(page, after, has_more) as (
   select 1, null::text, true
   union all
@@ -27,8 +28,9 @@ with recursive w(page, after, has_more) as (
   from w, keyset_page_info('assets', 'created_at', 'desc', w.after, 3) i where w.has_more
 )
 select w.page,
-       (select jsonb_agg(to_jsonb(r)) from keyset_rows(NULL::assets, 'created_at', 'desc', w.after, 3) r)
-         is not distinct from nullif((select rows from keyset_page('assets', 'created_at', 'desc', w.after, 3)), '[]')
+       (select '[' || coalesce(string_agg(row_to_json(r)::text, ','), '') || ']'
+          from keyset_rows(NULL::assets, 'created_at', 'desc', w.after, 3) r)
+         = (select rows::text from keyset_page('assets', 'created_at', 'desc', w.after, 3))
          as same_page,
        (select next_cursor from keyset_page_info('assets', 'created_at', 'desc', w.after, 3))
          is not distinct from (select next_cursor from keyset_page('assets', 'created_at', 'desc', w.after, 3))
@@ -46,7 +48,7 @@ select count(*) from keyset_rows(NULL::assets, 'id', 'asc',
 select id, name from keyset_rows(NULL::assets, 'created_at', 'desc', page_size => 3,
   before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6)));
 select array_agg(r.id) = (select array_agg((e->>'id')::bigint) from keyset_page('assets', 'created_at', 'desc', page_size => 3,
-         before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) k, jsonb_array_elements(k.rows) e) same_rows
+         before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) k, json_array_elements(k.rows) e) same_rows
 from keyset_rows(NULL::assets, 'created_at', 'desc', page_size => 3,
   before => (select next_cursor from keyset_page('assets', 'created_at', 'desc', null, 6))) r;
 select (i.next_cursor, i.has_more, i.prev_cursor, i.has_previous) = (p.next_cursor, p.has_more, p.prev_cursor, p.has_previous) same_envelope,

@@ -11,13 +11,13 @@ set local client_min_messages = warning;
 create table s (id int primary key, a int, b text, "Mixed Case" int);
 insert into s values (1, 1, 'x', 3), (2, 1, 'y', 2), (3, 2, 'x', 1), (4, null, 'y', 0), (5, 2, null, 0);
 
-select spec, (select string_agg(r->>'id', ',') from jsonb_array_elements(rows) r) ids
+select spec, (select string_agg(r->>'id', ',') from json_array_elements(rows) r) ids
 from (values ('a'), ('a desc'), ('a nulls first'), ('A DESC NULLS LAST, b'), ('a, b desc'), ('"Mixed Case", a'),
              ('b desc nulls last, a'), ('id desc'), ('a, id desc'), ('a, id, b')) v(spec),
      lateral keyset_page('s', spec, page_size => 10)
 order by spec;
 -- direction => 'desc' applies to unmarked columns (and the appended key).
-select (select string_agg(r->>'id', ',') from jsonb_array_elements(rows) r) ids
+select (select string_agg(r->>'id', ',') from json_array_elements(rows) r) ids
 from keyset_page('s', 'a asc, b', 'desc', page_size => 10);
 -- What the cursor of a multi-column listing holds.
 select * from cursor_decode((select next_cursor from keyset_page('s', 'a, b desc', page_size => 2)));

@@ -29,9 +29,9 @@ create function pg_temp.walks(size int) returns table (pages_fwd int, pages_bwd 
     where b.has_previous),
   truth as (select string_agg(id::text, ',' order by category desc, level nulls first, id) ids from dup),
   f_ids as (select string_agg(e.r->>'id', ',' order by f.page, e.n) ids, count(*) n, count(distinct e.r->>'id') d
-            from fwd f cross join lateral jsonb_array_elements(f.rows) with ordinality e(r, n)),
+            from fwd f cross join lateral json_array_elements(f.rows) with ordinality e(r, n)),
   b_ids as (select string_agg(e.r->>'id', ',' order by b.page, e.n) ids
-            from bwd b cross join lateral jsonb_array_elements(b.rows) with ordinality e(r, n))
+            from bwd b cross join lateral json_array_elements(b.rows) with ordinality e(r, n))
   select (select count(*)::int from fwd), (select count(*)::int from bwd), f_ids.n::int, f_ids.d::int,
          f_ids.ids = truth.ids, b_ids.ids = truth.ids,
          (select bool_and(has_previous = (page > 1)) from fwd) and coalesce((select bool_and(has_more) from bwd where page < 0), true)
@@ -43,12 +43,12 @@ select size, w.* from (values (1), (7), (20), (499), (500), (501)) s(size), pg_t
 -- Rows deleted and inserted between pages: the walk continues from the cursor's position.
 create temp table pages as
   select 1 as page, * from keyset_page('dup', 'category desc, level nulls first', page_size => 4);
-select (select string_agg(e->>'id', ',') from jsonb_array_elements(rows) e) ids, has_more, has_previous from pages;
-delete from dup where id in (select (e->>'id')::int from pages, jsonb_array_elements(rows) e);  -- the whole page 1
+select (select string_agg(e->>'id', ',') from json_array_elements(rows) e) ids, has_more, has_previous from pages;
+delete from dup where id in (select (e->>'id')::int from pages, json_array_elements(rows) e);  -- the whole page 1
 insert into dup values (1000, 2, null);                                                       -- sorts before the cursor
-select (select string_agg(e->>'id', ',') from jsonb_array_elements(rows) e) ids, has_more, has_previous
+select (select string_agg(e->>'id', ',') from json_array_elements(rows) e) ids, has_more, has_previous
 from keyset_page('dup', 'category desc, level nulls first', after => (select next_cursor from pages), page_size => 4);
-select (select string_agg(e->>'id', ',') from jsonb_array_elements(rows) e) ids, has_more, has_previous
+select (select string_agg(e->>'id', ',') from json_array_elements(rows) e) ids, has_more, has_previous
 from keyset_page('dup', 'category desc, level nulls first', before => (select next_cursor from pages), page_size => 4);
 
 rollback;
