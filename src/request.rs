@@ -19,7 +19,7 @@ use crate::catalog::{self, Facts};
 use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::index_advice;
 use crate::spi_plan::{self, Results};
-use crate::sql_value::{datum_wire_string, output_text};
+use crate::sql_value::{datum_wire_string_of_base, output_text};
 
 /// `pg_keyset.max_page_size`: the largest page_size a caller may ask for. SUSET: only an
 /// administrator raises it (per role or database), never the caller.
@@ -539,10 +539,10 @@ impl Request {
             }
         }
         for (i, k) in self.resolved.facts.keys.iter().enumerate() {
+            let found = r.column_type(layout.first_key + i as i32);
+            // The column's own type (the usual case) needs no catalog lookup; a domain's base.
             // SAFETY: a catalog lookup by oid.
-            if unsafe { pg_sys::getBaseType(r.column_type(layout.first_key + i as i32)) }
-                != k.column.base_oid
-            {
+            if found != k.column.type_oid && unsafe { pg_sys::getBaseType(found) } != k.column.base_oid {
                 return Err(mismatch);
             }
         }
@@ -584,9 +584,12 @@ impl Request {
         let mut values = Vec::with_capacity(layout.keys as usize);
         for k in 0..layout.keys {
             let col = layout.first_key + k;
-            // SAFETY: key columns of the checked types; datum_wire_string reads by that type.
+            let column = &self.resolved.facts.keys[k as usize].column;
+            // SAFETY: key columns whose base types check_layout compared with the columns'.
             values.push(match unsafe { row.datum(col) } {
-                Some(d) => Some(unsafe { datum_wire_string(d, r.column_type(col), "value")? }),
+                Some(d) => Some(unsafe {
+                    datum_wire_string_of_base(d, column.type_oid, column.base_oid, "value")?
+                }),
                 None => None,
             });
         }

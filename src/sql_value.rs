@@ -26,8 +26,20 @@ pub unsafe fn datum_wire_string(
     argument: &'static str,
 ) -> Result<String, KeysetError> {
     // A domain is encoded as its base type; "any" passes the domain's own oid.
-    let type_oid = oid;
-    let oid = pg_sys::getBaseType(oid);
+    datum_wire_string_of_base(datum, oid, pg_sys::getBaseType(oid), argument)
+}
+
+/// As [`datum_wire_string`], for a datum whose base type is already known (a page query's key
+/// column, checked against the relation's column): no catalog lookup per value.
+///
+/// # Safety
+/// `datum` must be a valid, non-NULL datum of type `type_oid`, whose base type is `oid`.
+pub unsafe fn datum_wire_string_of_base(
+    datum: pg_sys::Datum,
+    type_oid: pg_sys::Oid,
+    oid: pg_sys::Oid,
+    argument: &'static str,
+) -> Result<String, KeysetError> {
     // Every arm reads the datum as the representation its type oid guarantees.
     let s = {
         match oid {

@@ -426,6 +426,8 @@ impl PageShape<'_> {
                 i + 1
             );
         }
+        // The select list alone, for the single-range form below.
+        let columns = select.clone();
         let _ = write!(select, " FROM {rel}");
         let fetch_order = Self::order_sql(&order, |i| self.col(i));
         let branches = match self.cursor_nulls {
@@ -473,14 +475,24 @@ impl PageShape<'_> {
         };
         let keys: Vec<String> = (1..=m).map(|i| format!("q.k{i}")).collect();
         let probe = self.probe(&params, &filter);
-        // Display order at the top: a promise, where the source's own order is only how the
-        // plan happens to run. Forwards it is the source's order (no extra sort); backwards a
-        // sort of at most page_size + 1 rows.
-        let sql = format!(
-            "SELECT {payload}{}, {probe} AS probe FROM ({source}) q ORDER BY {}",
-            keys.join(", "),
-            Self::order_sql(&display, by_key("q"))
-        );
+        let sql = if !self.backward && branches.len() == 1 {
+            // One index range forwards: its ORDER BY is the display order already, so the
+            // probe joins its select list and no outer query wraps it (a Subquery Scan node
+            // less to start per page: 3% of keyset_page's backend time).
+            format!(
+                "{columns}, {probe} AS probe FROM {rel}{} ORDER BY {fetch_order} LIMIT {fetch}",
+                Self::where_sql(&branches[0], &filter)
+            )
+        } else {
+            // Display order at the top: a promise, where the source's own order is only how
+            // the plan happens to run. Forwards it is the source's order (no extra sort);
+            // backwards a sort of at most page_size + 1 rows.
+            format!(
+                "SELECT {payload}{}, {probe} AS probe FROM ({source}) q ORDER BY {}",
+                keys.join(", "),
+                Self::order_sql(&display, by_key("q"))
+            )
+        };
         let probe_sql = format!("SELECT {probe}");
         let bytes = sql.len() + probe_sql.len();
         if bytes > MAX_QUERY_BYTES {
