@@ -41,16 +41,17 @@ def boundary(sort, rows, depth):
 
 
 def hand_json(sort, v, i):
-    """The JSON page a careful engineer writes by hand: the index range, LIMIT n+1, jsonb_agg."""
+    """The JSON page a careful engineer writes by hand: the index range, LIMIT n+1, json_agg (rows in
+    column order, as keyset_page returns them since issue 12)."""
     direction, order, pred, _ = SORTS[sort]
     if sort == "priority":
         if v is None:
-            return ("select jsonb_agg(t) from (select * from assets where priority is null and id > :i::bigint "
+            return ("select json_agg(t) from (select * from assets where priority is null and id > :i::bigint "
                     "order by priority, id limit 21) t;")
-        return ("select jsonb_agg(t) from ((select * from assets where (priority, id) > (:v::int, :i::bigint) "
+        return ("select json_agg(t) from ((select * from assets where (priority, id) > (:v::int, :i::bigint) "
                 "order by priority, id limit 21) union all (select * from assets where priority is null "
                 "order by priority, id limit 21) limit 21) t;")
-    return f"select jsonb_agg(t) from (select * from assets where {pred} order by {order} limit 21) t;"
+    return f"select json_agg(t) from (select * from assets where {pred} order by {order} limit 21) t;"
 
 
 def build_cases(rows):
@@ -66,7 +67,7 @@ def build_cases(rows):
                 add(f"keyset_page {d}", "keyset_page", sort, depth,
                     f"select * from keyset_page('assets', '{sort}', '{direction}', null, 20);", {})
                 add(f"hand-written {d}", "hand_json", sort, depth,
-                    f"select jsonb_agg(t) from (select * from assets order by {order} limit 21) t;", {})
+                    f"select json_agg(t) from (select * from assets order by {order} limit 21) t;", {})
                 defines = {}
             else:
                 v, i, c = boundary(sort, rows, depth)
@@ -78,13 +79,13 @@ def build_cases(rows):
                 add(f"hand-written {d}", "hand_json", sort, depth, hand_json(sort, v, i), defines)
             if sort in ("created_at", "id"):
                 add(f"OFFSET {d}", "offset", sort, depth,
-                    f"select jsonb_agg(t) from (select * from assets order by {order} "
+                    f"select json_agg(t) from (select * from assets order by {order} "
                     f"offset {round(rows * depth)} limit 21) t;", {})
             if sort == "created_at" and depth in (0.50, 0.99):
                 # The same page with what keyset_page also returns: has_previous, by the same
                 # one-row index probe of the cursor's other side.
                 add(f"hand-written + has_previous {d}", "hand_json_prev", sort, depth,
-                    "select (select jsonb_agg(t) from (select * from assets where (created_at, id) < "
+                    "select (select json_agg(t) from (select * from assets where (created_at, id) < "
                     "(:v::timestamptz, :i::bigint) order by created_at desc, id desc limit 21) t), "
                     "(select 1 from assets where (created_at, id) >= (:v::timestamptz, :i::bigint) "
                     "order by created_at, id limit 1) is not null;", defines)
@@ -97,6 +98,7 @@ def build_cases(rows):
                     f"select * from assets {where}order by {order} limit 21;", defines)
     add_multi_column_cases(add, rows)
     add_relation_cases(add, rows)
+    add_peer_cases(add, rows)
     v, i, c = boundary("created_at", rows, 0.5)
     add("cursor_encode", "codec", "created_at", None,
         "select cursor_encode('created_at', 'desc', :v::timestamptz, :i::bigint);", {"v": v, "i": i})
@@ -148,7 +150,7 @@ def multi_boundary(name, rows, depth):
 
 def hand_multi(name, values):
     """The best hand-written SQL for the same page (each branch an index range)."""
-    row = "select jsonb_agg(t) from ({}) t;"
+    row = "select json_agg(t) from ({}) t;"
     if name == "category, created_at":
         return row.format("select * from assets where (category, created_at, id) > (:a, :b::timestamptz, :i::bigint) "
                           "order by category, created_at, id limit 21")
@@ -198,14 +200,14 @@ def add_relation_cases(add, rows):
                 add(f"keyset_page {d}", "keyset_page_rel", name, depth,
                     f"select * from keyset_page('{rel}', {sort}, '{direction}', null, 20);", {})
                 add(f"hand-written {d}", "hand_rel", name, depth,
-                    f"select jsonb_agg(t) from (select * from {rel} order by {order} limit 21) t;", {})
+                    f"select json_agg(t) from (select * from {rel} order by {order} limit 21) t;", {})
                 continue
             values, cursor = relation_boundary(name, rows, depth)
             defines = {"cursor": cursor, "b": values[0].replace(" ", "T"), "i": values[1]}
             add(f"keyset_page {d}", "keyset_page_rel", name, depth,
                 f"select * from keyset_page('{rel}', {sort}, '{direction}', :cursor, 20);", defines)
             add(f"hand-written {d}", "hand_rel", name, depth,
-                f"select jsonb_agg(t) from (select * from {rel} where {pred} order by {order} limit 21) t;", defines)
+                f"select json_agg(t) from (select * from {rel} where {pred} order by {order} limit 21) t;", defines)
 
 
 def add_multi_column_cases(add, rows):
@@ -217,7 +219,7 @@ def add_multi_column_cases(add, rows):
                 add(f"keyset_page {d}", "keyset_page_multi", name, depth,
                     f"select * from keyset_page('assets', '{spec}', '{direction}', null, 20, filter => {f});", {})
                 add(f"hand-written {d}", "hand_multi", name, depth,
-                    f"select jsonb_agg(t) from (select * from assets where {where} order by {order} limit 21) t;", {})
+                    f"select json_agg(t) from (select * from assets where {where} order by {order} limit 21) t;", {})
                 continue
             values, cursor = multi_boundary(name, rows, depth)
             defines = {"cursor": cursor, "i": values[-1]}
@@ -235,15 +237,52 @@ def add_multi_column_cases(add, rows):
     add("keyset_page backward created_at@50%", "keyset_page_multi", "backward", 0.5,
         "select * from keyset_page('assets', 'created_at', 'desc', before => :cursor, page_size => 20);", defines)
     add("hand-written backward created_at@50%", "hand_multi", "backward", 0.5,
-        "select jsonb_agg(t) from (select * from (select * from assets where (created_at, id) > (:b::timestamptz, :i::bigint) "
+        "select json_agg(t) from (select * from (select * from assets where (created_at, id) > (:b::timestamptz, :i::bigint) "
         "order by created_at, id limit 21) s order by created_at desc, id desc) t;", defines)
     # The usual single-scan form for mixed directions, for comparison: an OR under a leading bound.
     values, cursor = multi_boundary("category desc, created_at", rows, 0.99)
     defines = {"a": values[0], "b": values[1].replace(" ", "T"), "i": values[2]}
     add("hand-written OR form category desc, created_at@99%", "hand_or", "category desc, created_at", 0.99,
-        "select jsonb_agg(t) from (select * from assets where category <= :a and (category < :a or "
+        "select json_agg(t) from (select * from assets where category <= :a and (category < :a or "
         "(category = :a and (created_at, id) > (:b::timestamptz, :i::bigint))) "
         "order by category desc, created_at, id limit 21) t;", defines)
+
+
+# The peers of issue 12: the hand-written query that returns what keyset_page (or keyset_rows)
+# returns, has_previous included (the same one-row index probe of the cursor's other side).
+PROBE_CREATED_AT = ("(select 1 from assets where (created_at, id) >= (:v::timestamptz, :i::bigint) "
+                    "order by created_at, id limit 1) is not null")
+
+
+def add_peer_cases(add, rows):
+    for depth in (0.01, 0.99):
+        v, i, c = boundary("created_at", rows, depth)
+        defines = {"cursor": c, "i": i, "v": v.replace(" ", "T")}
+        for n in (20, 50):
+            d = f"created_at p{n}@{round(depth * 100)}%"
+            add(f"keyset_page {d}", "peer_page", "created_at", depth,
+                f"select * from keyset_page('assets', 'created_at', 'desc', :cursor, {n});", defines)
+            add(f"hand-written json_agg + has_previous {d}", "peer_hand_json", "created_at", depth,
+                f"select (select json_agg(t) from (select * from assets where (created_at, id) < "
+                f"(:v::timestamptz, :i::bigint) order by created_at desc, id desc limit {n + 1}) t), "
+                f"{PROBE_CREATED_AT};", defines)
+            add(f"keyset_rows {d}", "peer_rows", "created_at", depth,
+                f"select * from keyset_rows(NULL::assets, 'created_at', 'desc', :cursor, {n});", defines)
+            add(f"hand-written typed + has_previous {d}", "peer_hand_typed", "created_at", depth,
+                f"select *, {PROBE_CREATED_AT} as has_previous from assets where (created_at, id) < "
+                f"(:v::timestamptz, :i::bigint) order by created_at desc, id desc limit {n + 1};", defines)
+    # Several columns, mixed directions, at 99%: two index ranges each way.
+    values, cursor = multi_boundary("category desc, created_at", rows, 0.99)
+    defines = {"cursor": cursor, "a": values[0], "b": values[1].replace(" ", "T"), "i": values[2]}
+    d = "category desc, created_at p20@99%"
+    add(f"keyset_page {d}", "peer_page", "category desc, created_at", 0.99,
+        "select * from keyset_page('assets', 'category desc, created_at', 'asc', :cursor, 20);", defines)
+    add(f"hand-written json_agg + has_previous {d}", "peer_hand_json", "category desc, created_at", 0.99,
+        "select (" + hand_multi("category desc, created_at", values).rstrip(";") + "), "
+        "((select 1 from assets where category = :a and (created_at, id) <= (:b::timestamptz, :i::bigint) "
+        "order by category desc, created_at desc, id desc limit 1) is not null or "
+        "(select 1 from assets where category > :a order by category, created_at desc, id desc limit 1) is not null);",
+        defines)
 
 
 def server_mean_ms():
@@ -402,6 +441,14 @@ def main():
             ratios.append((f"keyset_page / hand-written, {r['name'][len('keyset_page '):]}", ms(r["name"]) / ms(base), "<= 1.10"))
         if r["group"] == "keyset_page_rel" and r["depth"]:
             ratios.append((f"keyset_page / hand-written, {r['name'][len('keyset_page '):]}", ms(r["name"]) / ms(f"hand-written {r['name'][len('keyset_page '):]}"), "<= 1.10"))
+        if r["group"] in ("peer_page", "peer_rows"):
+            d = r["name"].split(" ", 1)[1]
+            peer = ("hand-written json_agg + has_previous " if r["group"] == "peer_page"
+                    else "hand-written typed + has_previous ") + d
+            ratios.append((f"{r['name'].split(' ')[0]} / {peer.rsplit(' ', len(d.split(' ')))[0]}, {d}",
+                           ms(r["name"]) / ms(peer), "<= 1.10"))
+            ratios.append((f"{r['name'].split(' ')[0]} / {peer.rsplit(' ', len(d.split(' ')))[0]}, {d}, server-side execution time",
+                           server_ms(r["name"]) / server_ms(peer), "<= 1.25"))
         if r["group"] == "keyset_rows":
             ratios.append((f"keyset_rows / hand-written typed, {d}", ms(r["name"]) / ms(f"hand-written typed {d}"), "<= 1.10"))
     for sort in SORTS:

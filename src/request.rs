@@ -16,8 +16,8 @@ use pgrx::prelude::*;
 use pgrx::GucSetting;
 
 use crate::catalog::{self, Facts};
-use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::index_advice;
+use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string_of_base, output_text};
 
@@ -182,7 +182,12 @@ pub fn request(args: &Args) -> Result<Request, KeysetError> {
         Some(d) => d.clone(),
         None => {
             let settings = settings_dependent_values(&resolved.facts, &filter_values);
-            digests(&resolved.facts, &resolved.sort_keys, &resolved.filter, &settings)
+            digests(
+                &resolved.facts,
+                &resolved.sort_keys,
+                &resolved.filter,
+                &settings,
+            )
         }
     };
     let columns: Vec<KeyColumn> = resolved
@@ -542,7 +547,9 @@ impl Request {
             let found = r.column_type(layout.first_key + i as i32);
             // The column's own type (the usual case) needs no catalog lookup; a domain's base.
             // SAFETY: a catalog lookup by oid.
-            if found != k.column.type_oid && unsafe { pg_sys::getBaseType(found) } != k.column.base_oid {
+            if found != k.column.type_oid
+                && unsafe { pg_sys::getBaseType(found) } != k.column.base_oid
+            {
                 return Err(mismatch);
             }
         }

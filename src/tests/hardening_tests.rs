@@ -1,4 +1,5 @@
-//! `#[pg_test]`s of the per-backend plan cache: bounded in bytes, never freeing a running plan.
+//! `#[pg_test]`s of the per-backend caches: plans bounded in bytes, never freeing a running plan;
+//! listing shapes reused until an invalidation.
 
 use pgrx::prelude::*;
 
@@ -105,5 +106,22 @@ mod tests {
         )
         .unwrap();
         assert!(typed.unwrap_or(0) > 0);
+    }
+
+    #[pg_test]
+    fn shapes_are_reused_until_an_invalidation() {
+        setup();
+        page("a", 5, "");
+        let one = crate::shape_cache::len();
+        // Another page of the same listing (another size, another cursor): the same shape.
+        page("a", 9, "");
+        assert_eq!(crate::shape_cache::len(), one);
+        page("b nulls first", 5, "");
+        assert_eq!(crate::shape_cache::len(), one + 1);
+        // DDL on any relation empties the cache; the next call resolves its shape afresh.
+        Spi::run("ALTER TABLE cache_t ADD COLUMN d int").unwrap();
+        assert_eq!(crate::shape_cache::len(), 0);
+        page("a", 5, "");
+        assert_eq!(crate::shape_cache::len(), 1);
     }
 }

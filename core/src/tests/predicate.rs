@@ -187,7 +187,10 @@ fn backward_pages_fetch_reversed_and_resort() {
         s.starts_with("SELECT q.t, q.k1, q.k2, ((SELECT 1 FROM"),
         "{s}"
     );
-    assert!(s.contains("SELECT pg_catalog.row_to_json(\"r\") AS t,"), "{s}");
+    assert!(
+        s.contains("SELECT pg_catalog.row_to_json(\"r\") AS t,"),
+        "{s}"
+    );
     assert!(s.contains("OPERATOR(pg_catalog.<) ($1, $2) ORDER BY \"r\".\"created_at\" DESC NULLS FIRST, \"r\".\"id\" DESC NULLS FIRST LIMIT 21) q"), "{s}");
     assert!(
         s.ends_with(") q ORDER BY q.k1 ASC NULLS LAST, q.k2 ASC NULLS LAST"),
