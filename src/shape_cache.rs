@@ -19,6 +19,11 @@
 //! entry, as `relation_open` would; DDL committed by another session is seen by the very next
 //! call. An entry in use by a running call is reference-counted and outlives the flush.
 //!
+//! The flush is global, not per relation: a view's shape depends on every view it stacks on and
+//! on its base table, and a global flush cannot miss one. Its price: any invalidation in the
+//! database (autovacuum's ANALYZE of any table included) costs each listing one slow call
+//! afterwards.
+//!
 //! The budget is [`MAX_BYTES`] of SQL text and [`MAX_SHAPES`] shapes; past either the cache is
 //! emptied and refills with the listings in use.
 
@@ -185,6 +190,12 @@ pub fn insert(key: ShapeKey, resolved: Rc<Resolved>) {
             cache.shapes.insert(key, resolved);
         }
     });
+}
+
+/// The current generation (for the #[pg_test]s).
+#[cfg(any(test, feature = "pg_test"))]
+pub fn generation() -> u64 {
+    GENERATION.with(Cell::get)
 }
 
 /// Shapes kept (for the #[pg_test]s).

@@ -111,17 +111,26 @@ mod tests {
     #[pg_test]
     fn shapes_are_reused_until_an_invalidation() {
         setup();
+        use crate::shape_cache::{generation, len};
+        // Another session's invalidation (autovacuum analyzing any table) also empties the
+        // cache, so reuse is asserted only across calls no invalidation came between.
         page("a", 5, "");
-        let one = crate::shape_cache::len();
+        let (g, one) = (generation(), len());
+        assert!(one >= 1);
         // Another page of the same listing (another size, another cursor): the same shape.
         page("a", 9, "");
-        assert_eq!(crate::shape_cache::len(), one);
+        if generation() == g {
+            assert_eq!(len(), one);
+        }
+        let g = generation();
         page("b nulls first", 5, "");
-        assert_eq!(crate::shape_cache::len(), one + 1);
+        if generation() == g {
+            assert_eq!(len(), one + 1);
+        }
         // DDL on any relation empties the cache; the next call resolves its shape afresh.
         Spi::run("ALTER TABLE cache_t ADD COLUMN d int").unwrap();
-        assert_eq!(crate::shape_cache::len(), 0);
+        assert_eq!(len(), 0);
         page("a", 5, "");
-        assert_eq!(crate::shape_cache::len(), 1);
+        assert!(len() >= 1);
     }
 }
