@@ -44,8 +44,9 @@ cluster_psql <<'SQL'
 select count(*) as rows, min(created_at), max(created_at) from assets;
 
 \echo '== keyset_page: the newest 3 assets, the next cursor and has_more, in one call'
-select jsonb_pretty(rows) as rows, next_cursor, has_more
-from keyset.keyset_page('assets', 'created_at', 'desc', null, 3);
+\echo '   (rows: a json array, each row in the table''s column order as row_to_json writes it)'
+select rows, next_cursor, has_more
+from keyset.keyset_page('assets', 'created_at', 'desc', null, 3) \gx
 
 \echo '== the next page: pass next_cursor back as after'
 select json_array_length(rows) as n, rows->0->>'id' as first_id, rows->-1->>'id' as last_id, has_more
