@@ -73,6 +73,11 @@ from public.keyset_page('public.events'::regclass, 'n', 'desc', null, 3, filter 
 select count(*) as typed from public.keyset_rows(null::public.events, 'at', 'desc', null, 7);
 select i.has_more from public.keyset_page_info('public.events'::regclass, 'at', 'desc', null, 7) i;
 select count(*) > 0 as explained from public.keyset_explain('public.events'::regclass, 'kind, at desc', 'asc', null, 3);
+-- The same listings again: this backend's cached shapes (no SQL built) run just as safely.
+select json_array_length(p2.rows) as n, p2.has_more, p2.has_previous
+from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p1,
+     public.keyset_page('public.events'::regclass, 'at', 'asc', p1.next_cursor, 5) p2;
+select count(*) as typed from public.keyset_rows(null::public.events, 'at', 'desc', null, 7);
 reset search_path;
 reset role;
 select count(*) as hijacked_calls from evil.calls;

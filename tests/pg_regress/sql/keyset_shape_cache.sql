@@ -87,4 +87,25 @@ select sql like '%"keyset_cache_a"."t"%' as names_a from keyset_explain('keyset_
 alter schema keyset_cache_a rename to keyset_cache_b;
 select sql like '%"keyset_cache_b"."t"%' as names_b from keyset_explain('keyset_cache_b.t', 'id');
 select pg_temp.walk('keyset_cache_b.t', 'id') as renamed_schema;
+-- Shapes are kept per user: what one role resolved never answers another. The owner may read
+-- the table under a view, the reader only the view; through the same arguments, the reader's
+-- key source must not name the table (it would if the owner's resolution were reused).
+create table keyset_cache_secret_base (id int primary key, body text not null);
+insert into keyset_cache_secret_base select g, 'b' || g from generate_series(1, 4) g;
+create view keyset_cache_public as select id, body from keyset_cache_secret_base;
+grant select on keyset_cache_public to keyset_cache_reader;
+select key_source from keyset_explain('keyset_cache_public', 'body');
+set local role keyset_cache_reader;
+select key_source from keyset_explain('keyset_cache_public', 'body');
+select json_array_length(rows) as reader_rows from keyset_page('keyset_cache_public', 'body');
+-- A cached shape still checks every cursor: a forged one that decodes (it pages from where it
+-- points), one minted for another listing, one whose id is not an integer.
+select json_array_length(rows) as forged_but_wellformed
+from keyset_page('keyset_cache_public', 'body', 'asc', 'eyJzIjoiYm9keSIsIm8iOiJhc2MiLCJ2IjoiYjIiLCJpZCI6IjIifQ', 2);
+select * from keyset_page('keyset_cache_public', 'body', 'asc',
+  (select next_cursor from keyset_page('keyset_cache_public', 'body', 'desc', null, 2)), 2);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+select * from keyset_page('keyset_cache_public', 'body', 'asc', 'eyJzIjoiYm9keSIsIm8iOiJhc2MiLCJ2IjoiYjIiLCJpZCI6IjIgb3IgMT0xIn0', 2);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+reset role;
 rollback;
