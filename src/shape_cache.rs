@@ -165,31 +165,34 @@ pub fn lookup(key: &ShapeKey) -> Option<Rc<Resolved>> {
             cache.generation = generation;
             return None;
         }
-        cache.shapes.get(key).filter(|r| r.is_current()).cloned()
+        // Every entry of a cache of the current generation was current when it was inserted.
+        cache.shapes.get(key).cloned()
     })
 }
 
 /// Keeps a resolution for later calls (unless an invalidation arrived while it was made).
 pub fn insert(key: ShapeKey, resolved: Rc<Resolved>) {
-    if !resolved.is_current() {
+    let generation = GENERATION.with(Cell::get);
+    if resolved.generation != generation {
         return;
     }
-    account(
-        std::mem::size_of::<Resolved>()
-            + key.sort.as_ref().map_or(0, String::len)
-            + key.filter.as_ref().map_or(0, Vec::len),
-    );
-    let generation = GENERATION.with(Cell::get);
+    let bytes = std::mem::size_of::<Resolved>()
+        + [&key.sort, &key.direction, &key.key]
+            .iter()
+            .flat_map(|t| t.as_ref())
+            .map(String::len)
+            .sum::<usize>()
+        + key.filter.as_ref().map_or(0, Vec::len);
     CACHE.with(|c| {
         let mut cache = c.borrow_mut();
         if cache.generation != generation || cache.shapes.len() >= MAX_SHAPES {
             cache.shapes.clear();
             cache.generation = generation;
         }
-        if resolved.is_current() {
-            cache.shapes.insert(key, resolved);
-        }
+        cache.shapes.insert(key, resolved);
     });
+    // After the insertion: a flush for the budget leaves no entry behind.
+    account(bytes);
 }
 
 /// The current generation (for the #[pg_test]s).
