@@ -10,6 +10,9 @@ use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::prelude::*;
 use pgrx::AnyElement;
 
+use keyset_core::KeysetError;
+use pgrx::PgLogLevel;
+
 use crate::error::{report, PgResult};
 use crate::request::Args;
 use crate::{codec, explain, page};
@@ -47,55 +50,60 @@ fn cursor_decode(
     Ok(TableIterator::once(row))
 }
 
-#[pg_extern(sql = false)]
-fn keyset_page(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(rows, AnyElement),
-            name!(next_cursor, Option<String>),
-            name!(has_more, bool),
-            name!(prev_cursor, Option<String>),
-            name!(has_previous, bool),
-        ),
-    >,
-    ErrorReport,
-> {
-    let row = Args::read(fcinfo, true)
-        .and_then(|a| page::json_page(&a))
-        .map_err(report)?;
-    Ok(TableIterator::once(row))
+// keyset_page, keyset_page_info and keyset_rows return their rows in materialize mode
+// (`srf.rs`), which pgrx's #[pg_extern] does not offer: plain V1 C functions, guarded like
+// pgrx's own wrappers (an ERROR or a panic inside becomes a Postgres ERROR).
+
+/// Raises a core error as its Postgres ERROR.
+fn raise(result: Result<(), KeysetError>) -> pg_sys::Datum {
+    if let Err(e) = result {
+        report(e).report(PgLogLevel::ERROR);
+    }
+    pg_sys::Datum::from(0)
 }
 
-#[pg_extern(sql = false)]
-fn keyset_page_info(
-    fcinfo: pg_sys::FunctionCallInfo,
-) -> Result<
-    TableIterator<
-        'static,
-        (
-            name!(next_cursor, Option<String>),
-            name!(has_more, bool),
-            name!(prev_cursor, Option<String>),
-            name!(has_previous, bool),
-        ),
-    >,
-    ErrorReport,
-> {
-    let row = Args::read(fcinfo, true)
-        .and_then(|a| page::info(&a))
-        .map_err(report)?;
-    Ok(TableIterator::once(row))
+const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_keyset_page_wrapper() -> &'static pg_sys::Pg_finfo_record {
+    &V1
 }
 
-#[pg_extern(sql = false)]
-fn keyset_rows(fcinfo: pg_sys::FunctionCallInfo) -> PgResult<SetOfIterator<'static, AnyElement>> {
-    let rows = Args::read(fcinfo, false)
-        .and_then(|a| page::rows(&a, fcinfo))
-        .map_err(report)?;
-    Ok(SetOfIterator::new(rows))
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn keyset_page_wrapper(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    raise(Args::read(fcinfo, true).and_then(|a| page::json_page(&a, fcinfo)))
+}
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_keyset_page_info_wrapper() -> &'static pg_sys::Pg_finfo_record {
+    &V1
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn keyset_page_info_wrapper(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    raise(Args::read(fcinfo, true).and_then(|a| page::info(&a, fcinfo)))
+}
+
+#[unsafe(no_mangle)]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_keyset_rows_wrapper() -> &'static pg_sys::Pg_finfo_record {
+    &V1
+}
+
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn keyset_rows_wrapper(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    raise(Args::read(fcinfo, false).and_then(|a| page::rows(&a, fcinfo)))
 }
 
 #[pg_extern(sql = false)]

@@ -24,6 +24,7 @@ mod request;
 mod shape_cache;
 mod spi_plan;
 mod sql_value;
+mod srf;
 mod types;
 mod view_key;
 

@@ -4,47 +4,63 @@
 use keyset_core::predicate::Output;
 use keyset_core::KeysetError;
 use pgrx::prelude::*;
-use pgrx::AnyElement;
 
 use crate::request::{request, Args};
 use crate::sql_value::json_array;
+use crate::srf::Materialized;
 use crate::types::type_name;
 
-/// keyset_page's row: (rows, next_cursor, has_more, prev_cursor, has_previous).
-pub fn json_page(
-    args: &Args,
-) -> Result<(AnyElement, Option<String>, bool, Option<String>, bool), KeysetError> {
+/// Text as a datum (None: NULL).
+fn text(s: Option<String>) -> Option<pg_sys::Datum> {
+    s.and_then(IntoDatum::into_datum)
+}
+
+/// keyset_page's one row: (rows, next_cursor, has_more, prev_cursor, has_previous).
+pub fn json_page(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetError> {
     let req = request(args)?;
     // SAFETY: json datums (checked against the result's column type), assembled while SPI holds
     // them into the upper executor context.
     let (rows, page) = req.page(Output::Json, |rows| unsafe { json_array(rows) })?;
-    // SAFETY: a json datum outside SPI's memory.
-    let rows = unsafe { AnyElement::from_polymorphic_datum(rows, false, pg_sys::JSONOID) }
-        .ok_or(KeysetError::Internal("no rows array"))?;
-    Ok((
-        rows,
-        page.next_cursor,
-        page.has_more,
-        page.prev_cursor,
-        page.has_previous,
-    ))
+    // SAFETY: fcinfo is this call's.
+    let out = unsafe { Materialized::start(fcinfo) };
+    use pg_sys::{BOOLOID, JSONOID, TEXTOID};
+    out.expect(&[JSONOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
+    // SAFETY: each datum of the type expect() checked.
+    unsafe {
+        out.put_values(&[
+            Some(rows),
+            text(page.next_cursor),
+            page.has_more.into_datum(),
+            text(page.prev_cursor),
+            page.has_previous.into_datum(),
+        ])
+    };
+    Ok(())
 }
 
-/// keyset_page_info's row: the cursors and flags of the page, from its keys alone.
-pub fn info(args: &Args) -> Result<(Option<String>, bool, Option<String>, bool), KeysetError> {
+/// keyset_page_info's one row: the cursors and flags of the page, from its keys alone.
+pub fn info(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetError> {
     let req = request(args)?;
     let ((), page) = req.page(Output::Info, |_| Ok(()))?;
-    Ok((
-        page.next_cursor,
-        page.has_more,
-        page.prev_cursor,
-        page.has_previous,
-    ))
+    // SAFETY: fcinfo is this call's.
+    let out = unsafe { Materialized::start(fcinfo) };
+    use pg_sys::{BOOLOID, TEXTOID};
+    out.expect(&[TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
+    // SAFETY: each datum of the type expect() checked.
+    unsafe {
+        out.put_values(&[
+            text(page.next_cursor),
+            page.has_more.into_datum(),
+            text(page.prev_cursor),
+            page.has_previous.into_datum(),
+        ])
+    };
+    Ok(())
 }
 
 /// keyset_rows: the page as rows of the relation's own row type, named by the type of the first
-/// argument (`NULL::assets`).
-pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<Vec<AnyElement>, KeysetError> {
+/// argument (`NULL::assets`), stored straight from SPI's result into the executor's tuplestore.
+pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetError> {
     // SAFETY: fcinfo is this call's; the first argument's type is the requested row type.
     let type_oid = unsafe { pg_sys::get_fn_expr_argtype((*fcinfo).flinfo, 0) };
     let not_a_row_type = || KeysetError::NotATableRowType {
@@ -63,17 +79,13 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<Vec<AnyElem
     if req.resolved.facts.row_type != type_oid {
         return Err(not_a_row_type());
     }
-    // SAFETY: composite datums of the relation's row type (checked by the executor), copied out
-    // of SPI into the SRF's memory context.
-    let (rows, _) = req.page(Output::Rows, |rows| {
-        Ok(rows
-            .iter()
-            .map(|&d| unsafe { pg_sys::SPI_datumTransfer(d, false, -1) })
-            .collect::<Vec<_>>())
+    // SAFETY: fcinfo is this call's.
+    let out = unsafe { Materialized::start(fcinfo) };
+    // SAFETY: composite datums of the relation's row type (checked against the result's column
+    // type), copied into the tuplestore while SPI holds them.
+    req.page(Output::Rows, |rows| {
+        rows.iter()
+            .try_for_each(|&d| unsafe { out.put_row(d, type_oid) })
     })?;
-    Ok(rows
-        .into_iter()
-        // SAFETY: as above.
-        .filter_map(|d| unsafe { AnyElement::from_polymorphic_datum(d, false, type_oid) })
-        .collect())
+    Ok(())
 }

@@ -76,4 +76,18 @@ select i.has_more, a.id
 from keyset_page_info('assets', 'id', 'asc', null, 3) i
 left join lateral keyset_rows(null::assets, 'id', 'asc', null, 3) a on true;
 
+-- Every calling context of the three set-returning functions (their rows are handed to the
+-- executor in one materialized result): FROM, the select list, WITH ORDINALITY, LATERAL per
+-- outer row; on a table with a dropped column and a column added with a default afterwards.
+create table ctx (id int primary key, gone text not null);
+insert into ctx select g, 'g' || g from generate_series(1, 5) g;
+alter table ctx add column extra int default 7;
+alter table ctx drop column gone;
+select keyset_page('ctx', page_size => 2);
+select keyset_page_info('ctx', page_size => 2);
+select keyset_rows(null::ctx, page_size => 2);
+select (keyset_rows(null::ctx, page_size => 2)).*;
+select * from keyset_rows(null::ctx, page_size => 2) with ordinality;
+select g, count(r.id) from generate_series(1, 3) g, lateral keyset_rows(null::ctx, 'id', 'asc', null, g) r group by g order by g;
+select * from keyset_rows(null::ctx) as r(a int, b int);
 rollback;
