@@ -99,6 +99,9 @@ pub struct Facts {
     pub filter: Vec<FilterColumn>,
     /// None: a view that is not simple (no index can be checked for it).
     pub index_target: Option<IndexTarget>,
+    /// The relations under a simple view whose catalog entries these facts were read from (the
+    /// views it stacks on, then its base table): locked before a kept copy is trusted.
+    pub depends_on: Vec<pg_sys::Oid>,
 }
 
 impl Facts {
@@ -473,6 +476,10 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         key,
         filter,
         index_target,
+        depends_on: match view_base {
+            Some(Ok(base)) => base.chain,
+            _ => Vec::new(),
+        },
     })
 }
 

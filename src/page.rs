@@ -84,8 +84,12 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
     // SAFETY: composite datums of the relation's row type (checked against the result's column
     // type), copied into the tuplestore while SPI holds them.
     req.page(Output::Rows, |rows| {
-        rows.iter()
-            .try_for_each(|&d| unsafe { out.put_row(d, type_oid) })
+        match rows.iter().all(|&d| unsafe { out.put_row(d, type_oid) }) {
+            true => Ok(()),
+            false => Err(KeysetError::RowTypeChanged {
+                type_name: type_name(type_oid),
+            }),
+        }
     })?;
     Ok(())
 }

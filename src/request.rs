@@ -155,9 +155,11 @@ pub fn request(args: &Args) -> Result<Request, KeysetError> {
     // The lock first (see shape_cache): an entry found after it is current.
     shape_cache::lock(relid);
     let cached = shape_cache::lookup(&key).filter(|r| {
-        // A simple view's page also depends on its base table (NOT NULL flags, indexes).
-        if let Some(target) = r.facts.index_target.as_ref().filter(|t| t.relid != relid) {
-            shape_cache::lock(target.relid);
+        // A simple view's page also depends on the views it stacks on and its base table (NOT
+        // NULL flags, indexes): locked too, so a change to any of them committed meanwhile is
+        // seen here, as resolving would have seen it.
+        for &dep in &r.facts.depends_on {
+            shape_cache::lock(dep);
         }
         r.is_current()
     });
@@ -171,7 +173,8 @@ pub fn request(args: &Args) -> Result<Request, KeysetError> {
             r
         }
         None => {
-            let r = Rc::new(resolve(relid, args)?);
+            let generation = shape_cache::generation();
+            let r = Rc::new(resolve(relid, args, generation)?);
             shape_cache::insert(key, r.clone());
             r
         }
@@ -245,7 +248,7 @@ unsafe fn varlena_bytes(d: pg_sys::Datum) -> Vec<u8> {
 
 /// The slow path, once per shape: parse the sort, filter and key, resolve them against the
 /// relation (privilege first), compute the digests and give the index advice.
-fn resolve(relid: pg_sys::Oid, args: &Args) -> Result<Resolved, KeysetError> {
+fn resolve(relid: pg_sys::Oid, args: &Args, generation: u64) -> Result<Resolved, KeysetError> {
     let direction = match args.direction.as_deref() {
         None => Direction::Asc,
         Some(d) => Direction::from_sql(d)?,
@@ -277,7 +280,7 @@ fn resolve(relid: pg_sys::Oid, args: &Args) -> Result<Resolved, KeysetError> {
     let digests = settings_free.then(|| digests(&facts, &sort_keys, &filter, ""));
     // Advice only for a listing that resolved: a forged cursor learns nothing of indexes.
     index_advice::check(&facts, &filter)?;
-    Ok(Resolved::new(facts, sort_keys, filter, digests))
+    Ok(Resolved::new(facts, sort_keys, filter, digests, generation))
 }
 
 impl Request {

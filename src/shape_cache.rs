@@ -82,18 +82,21 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// A resolution that began at `generation` ([`generation`] read before the first catalog
+    /// access): an invalidation that arrives while it is being made leaves it stale.
     pub fn new(
         facts: Facts,
         sort_keys: Vec<SortKey>,
         filter: Vec<Condition>,
         digests: Option<(String, Option<String>)>,
+        generation: u64,
     ) -> Resolved {
         Resolved {
             facts,
             sort_keys,
             filter,
             digests,
-            generation: GENERATION.with(Cell::get),
+            generation,
             queries: RefCell::new(HashMap::new()),
         }
     }
@@ -195,8 +198,7 @@ pub fn insert(key: ShapeKey, resolved: Rc<Resolved>) {
     account(bytes);
 }
 
-/// The current generation (for the #[pg_test]s).
-#[cfg(any(test, feature = "pg_test"))]
+/// The current generation: read before resolving, so a resolution is never newer than it.
 pub fn generation() -> u64 {
     GENERATION.with(Cell::get)
 }

@@ -75,22 +75,17 @@ impl Materialized {
     }
 
     /// Stores a composite datum of row type `type_oid` as one row (copied: it may live in SPI's
-    /// memory). The result descriptor must be that row type's.
+    /// memory). False, storing nothing, when the result is not that row type as it is now (a
+    /// column added or dropped since the statement started).
     ///
     /// # Safety
     /// `row` must be a non-NULL composite datum of `type_oid`.
-    pub unsafe fn put_row(
-        &self,
-        row: pg_sys::Datum,
-        type_oid: pg_sys::Oid,
-    ) -> Result<(), KeysetError> {
+    pub unsafe fn put_row(&self, row: pg_sys::Datum, type_oid: pg_sys::Oid) -> bool {
         let header =
             pg_sys::pg_detoast_datum(row.cast_mut_ptr()).cast::<pg_sys::HeapTupleHeaderData>();
         let natts = ((*header).t_infomask2 & pg_sys::HEAP_NATTS_MASK as u16) as i32;
         if (*self.desc).tdtypeid != type_oid || natts > (*self.desc).natts {
-            return Err(KeysetError::Internal(
-                "a row of another type than the result",
-            ));
+            return false;
         }
         let mut tuple = pg_sys::HeapTupleData {
             t_len: pgrx::varsize(header.cast()) as u32,
@@ -99,6 +94,6 @@ impl Materialized {
             t_data: header,
         };
         pg_sys::tuplestore_puttuple(self.store, &mut tuple);
-        Ok(())
+        true
     }
 }

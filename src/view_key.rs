@@ -38,6 +38,9 @@ pub struct ViewBase {
     pub indexes: Vec<UniqueIndex>,
     /// Whether the caller may read the base table (else nothing of it is named).
     pub visible: bool,
+    /// Every relation under the view that was followed: the views of the chain, then the base.
+    /// What was read of them is kept per backend (`shape_cache`), so a call locks them all.
+    pub chain: Vec<pg_sys::Oid>,
 }
 
 /// The base of a simple view, or why it has none (a sentence for DETAIL).
@@ -49,6 +52,7 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
     // Identity mapping of the top view's columns, composed one level at a time.
     let mut mapping: Vec<Option<i16>> = (1..=natts as i16).map(Some).collect();
     let mut current = view;
+    let mut chain = Vec::new();
     for depth in 0..MAX_DEPTH {
         let step = one_level(current);
         if depth > 0 {
@@ -63,6 +67,7 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
             .map(|a| a.and_then(|a| inner.get(a as usize - 1).copied().flatten()))
             .collect();
         let base = pg_sys::relation_open(base_relid, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
+        chain.push(base_relid);
         let form = &*(*base).rd_rel;
         let relkind = form.relkind as u8;
         let (schema, relation) = relation_name(base);
@@ -102,6 +107,7 @@ pub unsafe fn base_of(view: pg_sys::Relation) -> Result<Result<ViewBase, String>
                     not_null,
                     indexes,
                     visible: can_read(base_relid),
+                    chain,
                 }));
             }
             _ => {

@@ -191,6 +191,11 @@ pub enum KeysetError {
     NotATableRowType {
         type_name: String,
     },
+    /// keyset_rows: the relation's row type changed between the start of the statement and the
+    /// page (a column added or dropped by a function the same statement ran).
+    RowTypeChanged {
+        type_name: String,
+    },
     /// page_size of zero or less.
     PageSizeNotPositive {
         page_size: i32,
@@ -294,6 +299,7 @@ impl KeysetError {
             KeysetError::NoOrdering { .. } => SqlState::UndefinedFunction,
             KeysetError::UndefinedTable { .. } => SqlState::UndefinedTable,
             KeysetError::NotATableRowType { .. } => SqlState::WrongObjectType,
+            KeysetError::RowTypeChanged { .. } => SqlState::DatatypeMismatch,
             KeysetError::PageSizeNotPositive { .. }
             | KeysetError::PageSizeTooLarge { .. }
             | KeysetError::BothCursors
@@ -394,6 +400,9 @@ impl KeysetError {
                 format!(
                     "type {type_name} is not the row type of a table, view or materialized view"
                 )
+            }
+            KeysetError::RowTypeChanged { type_name } => {
+                format!("row type {type_name} changed while the statement ran")
             }
             KeysetError::PageSizeNotPositive { .. } => "page_size must be greater than zero".into(),
             KeysetError::PageSizeTooLarge { page_size, max } => {
@@ -568,6 +577,10 @@ impl KeysetError {
             ),
             KeysetError::KeySyntax { .. } => Some(
                 "Write the key's columns separated by commas, e.g. 'tenant_id, id'; quote names that need it.".into(),
+            ),
+            KeysetError::RowTypeChanged { .. } => Some(
+                "The statement's result was set up for the row type as it was when the statement started; run it again."
+                    .into(),
             ),
             KeysetError::NotATableRowType { .. } => Some(
                 "Pass a NULL of the relation's row type as the first argument, e.g. keyset_rows(NULL::assets, ...)."

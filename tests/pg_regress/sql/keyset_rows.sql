@@ -90,4 +90,10 @@ select (keyset_rows(null::ctx, page_size => 2)).*;
 select * from keyset_rows(null::ctx, page_size => 2) with ordinality;
 select g, count(r.id) from generate_series(1, 3) g, lateral keyset_rows(null::ctx, 'id', 'asc', null, g) r group by g order by g;
 select * from keyset_rows(null::ctx) as r(a int, b int);
+-- The row type changing while the statement runs (a function of the same statement adds a
+-- column after the result was set up): a clean 42804, never an internal error.
+create function pg_temp.add_column() returns text language plpgsql as
+  $$ begin alter table ctx add column late int; return 'id'; end $$;
+select * from keyset_rows(null::ctx, pg_temp.add_column());
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 rollback;
