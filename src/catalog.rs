@@ -12,6 +12,8 @@
 use std::ffi::{CStr, CString};
 
 use keyset_core::filter::Condition;
+use keyset_core::pg_json::member_prefix;
+use keyset_core::predicate::RowColumn;
 use keyset_core::relation::{KeySource, RelationKind};
 use keyset_core::sort_spec::{self, SortItem, SortKey};
 use keyset_core::typed_value::WireType;
@@ -19,6 +21,7 @@ use keyset_core::{Direction, KeysetError};
 use pgrx::pg_sys;
 
 use crate::key;
+use crate::row_json::{self, JsonKind};
 use crate::spi_plan;
 use crate::types::{settings_dependent, type_name, wire_type};
 use crate::view_key::{self, ViewBase};
@@ -80,6 +83,18 @@ pub struct IndexTarget {
     pub hidden: bool,
 }
 
+/// An attribute of the relation's row (dropped ones too: a row of its type has a slot for them).
+#[derive(Debug, Clone)]
+pub struct RowAttr {
+    pub name: String,
+    pub type_oid: pg_sys::Oid,
+    pub dropped: bool,
+    /// How keyset_page writes its value into the row's json (decided once per shape).
+    pub json: JsonKind,
+    /// `"name":`, escaped as `row_to_json` escapes it.
+    pub member: Vec<u8>,
+}
+
 /// What one call needs to know about its relation.
 #[derive(Debug, Clone)]
 pub struct Facts {
@@ -102,12 +117,28 @@ pub struct Facts {
     /// The relations under a simple view whose catalog entries these facts were read from (the
     /// views it stacks on, then its base table): locked before a kept copy is trusted.
     pub depends_on: Vec<pg_sys::Oid>,
+    /// The relation's row, attribute by attribute.
+    pub row: Vec<RowAttr>,
 }
 
 impl Facts {
     /// The resolved ORDER BY alone.
     pub fn sort_keys(&self) -> Vec<SortKey> {
         self.keys.iter().map(|k| k.sort.clone()).collect()
+    }
+
+    /// The live columns as the page query selects them; empty (the whole row instead) if one
+    /// of them can only be written by `row_to_json` (a pseudo-type).
+    pub fn row_columns(&self) -> Vec<RowColumn<'_>> {
+        let live = self.row.iter().filter(|a| !a.dropped);
+        if live.clone().any(|a| a.json == JsonKind::WholeRowOnly) {
+            return Vec::new();
+        }
+        live.map(|a| RowColumn {
+            name: &a.name,
+            to_json: a.json == JsonKind::ToJson,
+        })
+        .collect()
     }
 
     /// An ordinary table is read `FROM ONLY` (its key covers its own rows only).
@@ -463,6 +494,24 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
         })
     })?;
+    let row = attrs
+        .attrs
+        .iter()
+        .map(|a| {
+            let name = cstr(a.attname.data.as_ptr());
+            RowAttr {
+                member: member_prefix(&name),
+                name,
+                type_oid: a.atttypid,
+                dropped: a.attisdropped,
+                json: if a.attisdropped {
+                    JsonKind::Json
+                } else {
+                    row_json::categorize(a.atttypid)
+                },
+            }
+        })
+        .collect();
     let partitioned = kind == RelationKind::PartitionedTable
         || matches!(&view_base, Some(Ok(b)) if b.kind == RelationKind::PartitionedTable);
     Ok(Facts {
@@ -480,6 +529,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             Some(Ok(base)) => base.chain,
             _ => Vec::new(),
         },
+        row,
     })
 }
 

@@ -21,6 +21,7 @@ mod index_advice;
 mod key;
 mod page;
 mod request;
+mod row_json;
 mod shape_cache;
 mod spi_plan;
 mod sql_value;

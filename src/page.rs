@@ -1,12 +1,13 @@
 //! The pages of keyset_page (a json array of rows), keyset_page_info (cursors and flags alone) and
 //! keyset_rows (typed rows), from one checked request (`request.rs`).
 
-use keyset_core::predicate::Output;
+use keyset_core::predicate::{Output, Payload};
 use keyset_core::KeysetError;
 use pgrx::prelude::*;
 
 use crate::request::{request, Args};
-use crate::sql_value::json_array;
+use crate::row_json::page_json;
+use crate::spi_plan::Deformed;
 use crate::srf::Materialized;
 use crate::types::type_name;
 
@@ -18,9 +19,11 @@ fn text(s: Option<String>) -> Option<pg_sys::Datum> {
 /// keyset_page's one row: (rows, next_cursor, has_more, prev_cursor, has_previous).
 pub fn json_page(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetError> {
     let req = request(args)?;
-    // SAFETY: json datums (checked against the result's column type), assembled while SPI holds
-    // them into the upper executor context.
-    let (rows, page) = req.page(Output::Json, |rows| unsafe { json_array(rows) })?;
+    // SAFETY: a result checked against its layout, read while SPI holds it; the array is
+    // allocated in the upper executor context.
+    let (rows, page) = req.page(Output::Json, |r, rows, layout| unsafe {
+        page_json(r, rows, layout, &req.resolved.facts)
+    })?;
     // SAFETY: fcinfo is this call's.
     let out = unsafe { Materialized::start(fcinfo) };
     use pg_sys::{BOOLOID, JSONOID, TEXTOID};
@@ -41,7 +44,7 @@ pub fn json_page(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), Ke
 /// keyset_page_info's one row: the cursors and flags of the page, from its keys alone.
 pub fn info(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetError> {
     let req = request(args)?;
-    let ((), page) = req.page(Output::Info, |_| Ok(()))?;
+    let ((), page) = req.page(Output::Info, |_, _, _| Ok(()))?;
     // SAFETY: fcinfo is this call's.
     let out = unsafe { Materialized::start(fcinfo) };
     use pg_sys::{BOOLOID, TEXTOID};
@@ -81,14 +84,48 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
     }
     // SAFETY: fcinfo is this call's.
     let out = unsafe { Materialized::start(fcinfo) };
-    // SAFETY: composite datums of the relation's row type (checked against the result's column
-    // type), copied into the tuplestore while SPI holds them.
-    req.page(Output::Rows, |rows| {
-        match rows.iter().all(|&d| unsafe { out.put_row(d, type_oid) }) {
-            true => Ok(()),
-            false => Err(KeysetError::RowTypeChanged {
-                type_name: type_name(type_oid),
-            }),
+    let changed = || KeysetError::RowTypeChanged {
+        type_name: type_name(type_oid),
+    };
+    let facts = &req.resolved.facts;
+    req.page(Output::Rows, |r, rows, layout| match layout.payload {
+        Some(Payload::Columns(n)) => {
+            // The result's row type must be the relation's as resolved (a column added or
+            // dropped since the statement started is not).
+            if !out.has_row(type_oid, &facts.row) {
+                return Err(changed());
+            }
+            let mut live = vec![None; n as usize];
+            let mut row = vec![None; facts.row.len()];
+            let mut scratch = Deformed::default();
+            for i in rows {
+                // SAFETY: columns checked against the relation's by check_layout, stored under
+                // the descriptor has_row compared with the relation's attributes.
+                unsafe {
+                    r.row(i).leading(&mut live, &mut scratch);
+                    let mut values = live.iter();
+                    for (slot, a) in row.iter_mut().zip(&facts.row) {
+                        *slot = if a.dropped {
+                            None
+                        } else {
+                            values.next().copied().flatten()
+                        };
+                    }
+                    out.put_values(&row);
+                }
+            }
+            Ok(())
+        }
+        // SAFETY: composite datums of the relation's row type (checked against the result's
+        // column type), copied into the tuplestore while SPI holds them.
+        _ => {
+            for i in rows {
+                let d = unsafe { r.row(i).datum(1) }.ok_or(KeysetError::Internal("a NULL row"))?;
+                if !unsafe { out.put_row(d, type_oid) } {
+                    return Err(changed());
+                }
+            }
+            Ok(())
         }
     })?;
     Ok(())

@@ -2,12 +2,13 @@
 //! arguments → table facts → filter values → cursor check → index advice → page query → one
 //! SPI execution → the page (rows, cursors, flags).
 
+use std::ops::Range;
 use std::rc::Rc;
 
 use keyset_core::assembly;
 use keyset_core::filter::{self, Condition};
 use keyset_core::page_request::{self, Digests, KeyColumn, Listing, Start};
-use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param};
+use keyset_core::predicate::{self, Key, Output, PageQuery, PageShape, Param, Payload};
 use keyset_core::sort_spec::{self, SortKey};
 use keyset_core::{Direction, KeysetError};
 use pgrx::prelude::*;
@@ -16,6 +17,7 @@ use pgrx::GucSetting;
 use crate::bound_values::{filter_values, settings_dependent_values, to_datum};
 use crate::catalog::{self, Facts};
 use crate::index_advice;
+use crate::row_json::JsonKind;
 use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string_of_base, output_text};
@@ -306,6 +308,7 @@ impl Request {
             filter: &self.resolved.filter,
             page_size: self.page_size,
             output,
+            columns: self.resolved.facts.row_columns(),
         }
     }
 
@@ -364,25 +367,20 @@ impl Request {
         Ok((types, datums))
     }
 
-    /// Runs the page query and assembles the page. `payload` turns the page's payload datums
-    /// (json of each row, or the row itself) into what the caller returns, while SPI still
-    /// holds them.
+    /// Runs the page query and assembles the page. `payload` turns the page's rows (fetched
+    /// rows `rows` of the result, laid out as `layout` says) into what the caller returns, while
+    /// SPI still holds them.
     pub fn page<T>(
         &self,
         output: Output,
-        payload: impl FnOnce(&[pg_sys::Datum]) -> Result<T, KeysetError>,
+        payload: impl FnOnce(&Results, Range<usize>, &predicate::Layout) -> Result<T, KeysetError>,
     ) -> Result<(T, Page), KeysetError> {
         let query = self.query(output)?;
         let (types, datums) = self.params(&query)?;
         let layout = query.layout;
-        let expected_payload = match output {
-            Output::Json => Some(pg_sys::JSONOID),
-            Output::Rows => Some(self.resolved.facts.row_type),
-            Output::Info => None,
-        };
         let (result, mut page, empty) =
             spi_plan::run(true, query.sql.clone(), &types, &datums, |r| {
-                self.check_layout(r, &layout, expected_payload)?;
+                self.check_layout(r, &layout, output)?;
                 self.check_keys(r, &layout)?;
                 let probe = r.len() > 0 && {
                     // SAFETY: a boolean column, checked by check_layout.
@@ -390,17 +388,7 @@ impl Request {
                 };
                 let a = assembly::assemble(r.len(), self.page_size as usize, self.backward, probe);
                 let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout)?;
-                let mut payloads = Vec::with_capacity(a.rows.len());
-                if let Some(col) = layout.payload {
-                    for i in a.rows.clone() {
-                        // SAFETY: checked to be of the expected type; never NULL (a row's json or
-                        // the row itself).
-                        let d = unsafe { r.row(i).datum(col) }
-                            .ok_or(KeysetError::Internal("a NULL row"))?;
-                        payloads.push(d);
-                    }
-                }
-                let result = payload(&payloads)?;
+                let result = payload(r, a.rows.clone(), &layout)?;
                 let page = Page {
                     next_cursor,
                     has_more: a.has_more,
@@ -468,15 +456,38 @@ impl Request {
         &self,
         r: &Results,
         layout: &predicate::Layout,
-        payload: Option<pg_sys::Oid>,
+        output: Output,
     ) -> Result<(), KeysetError> {
         let mismatch = KeysetError::Internal("the page query returned columns of unexpected types");
         if r.columns() != layout.probe {
             return Err(mismatch);
         }
-        if let (Some(col), Some(oid)) = (layout.payload, payload) {
-            if r.column_type(col) != oid {
-                return Err(mismatch);
+        let facts = &self.resolved.facts;
+        match layout.payload {
+            None => {}
+            Some(Payload::Whole) => {
+                let expected = match output {
+                    Output::Json => pg_sys::JSONOID,
+                    _ => facts.row_type,
+                };
+                if r.column_type(1) != expected {
+                    return Err(mismatch);
+                }
+            }
+            Some(Payload::Columns(n)) => {
+                let live = facts.row.iter().filter(|a| !a.dropped);
+                if live.clone().count() != n as usize {
+                    return Err(mismatch);
+                }
+                for (i, a) in live.enumerate() {
+                    let expected = match (output, a.json) {
+                        (Output::Json, JsonKind::ToJson) => pg_sys::JSONOID,
+                        _ => a.type_oid,
+                    };
+                    if r.column_type(i as i32 + 1) != expected {
+                        return Err(mismatch);
+                    }
+                }
             }
         }
         for (i, k) in self.resolved.facts.keys.iter().enumerate() {

@@ -300,6 +300,33 @@ impl Row {
         let d = pg_sys::SPI_getbinval(self.tuple, self.desc, column, &mut is_null);
         (!is_null).then_some(d)
     }
+
+    /// Columns 1..=out.len() into `out` (None: NULL), the tuple deformed once rather than
+    /// walked per column. `scratch` is reused from row to row.
+    pub unsafe fn leading(&self, out: &mut [Option<pg_sys::Datum>], scratch: &mut Deformed) {
+        let natts = (*self.desc).natts as usize;
+        scratch.values.resize(natts, pg_sys::Datum::from(0));
+        scratch.nulls.resize(natts, true);
+        pg_sys::heap_deform_tuple(
+            self.tuple,
+            self.desc,
+            scratch.values.as_mut_ptr(),
+            scratch.nulls.as_mut_ptr(),
+        );
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = match scratch.nulls.get(i) {
+                Some(false) => Some(scratch.values[i]),
+                _ => None,
+            };
+        }
+    }
+}
+
+/// Buffers for [`Row::leading`].
+#[derive(Default)]
+pub struct Deformed {
+    values: Vec<pg_sys::Datum>,
+    nulls: Vec<bool>,
 }
 
 /// Closes the SPI connection however the scope is left (an ERROR unwinding through it leaves

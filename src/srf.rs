@@ -11,6 +11,8 @@
 use keyset_core::KeysetError;
 use pgrx::pg_sys;
 
+use crate::catalog::RowAttr;
+
 /// A materialize-mode result being filled.
 pub struct Materialized {
     store: *mut pg_sys::Tuplestorestate,
@@ -72,6 +74,20 @@ impl Materialized {
             datums.as_mut_ptr(),
             nulls.as_mut_ptr(),
         );
+    }
+
+    /// Whether the result's rows are of row type `type_oid` with exactly the attributes `row`
+    /// (dropped ones included), so that values in `row`'s order can be stored under it.
+    pub fn has_row(&self, type_oid: pg_sys::Oid, row: &[RowAttr]) -> bool {
+        // SAFETY: the descriptor InitMaterializedSRF installed.
+        unsafe {
+            (*self.desc).tdtypeid == type_oid
+                && (*self.desc).natts as usize == row.len()
+                && row.iter().enumerate().all(|(i, a)| {
+                    let att = &*(*self.desc).attrs.as_ptr().add(i);
+                    att.attisdropped == a.dropped && (a.dropped || att.atttypid == a.type_oid)
+                })
+        }
     }
 
     /// Stores a composite datum of row type `type_oid` as one row (copied: it may live in SPI's

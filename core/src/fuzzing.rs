@@ -8,7 +8,7 @@
 use crate::cursor::{self, Direction};
 use crate::filter;
 use crate::page_request::{self, Digests, KeyColumn};
-use crate::predicate::{Key, Output, PageShape};
+use crate::predicate::{Key, Output, PageShape, RowColumn};
 use crate::sort_spec;
 use crate::typed_value::{self, WireType};
 
@@ -119,6 +119,16 @@ pub fn filter(data: &[u8]) {
             filter: &conditions,
             page_size: 20,
             output: Output::Json,
+            columns: vec![
+                RowColumn {
+                    name: "id",
+                    to_json: false,
+                },
+                RowColumn {
+                    name: "tags",
+                    to_json: true,
+                },
+            ],
         };
         let _ = shape.query();
     }

@@ -13,6 +13,7 @@ pub mod fuzzing;
 pub mod index_match;
 pub mod json;
 pub mod page_request;
+pub mod pg_json;
 pub mod predicate;
 pub mod relation;
 pub mod sort_spec;

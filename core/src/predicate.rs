@@ -64,12 +64,24 @@ pub enum Output {
     Info,
 }
 
+/// How a page query carries each row (always from column 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// The relation's columns one by one, in column order: `n` result columns. For json, the
+    /// columns whose json Postgres decides per value (arrays, composites, types not built in)
+    /// come as `to_json`; the extension writes the row's object itself.
+    Columns(i32),
+    /// One column: the row's json (`row_to_json`) or the whole row. Only where the column list
+    /// would make the query too long (see [`PageShape::query`]).
+    Whole,
+}
+
 /// Where each value sits in a result row of the page query (1-based column numbers, as SPI
 /// counts). This is the only place that knows the layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
-    /// The payload column (jsonb or the whole row), if the output has one.
-    pub payload: Option<i32>,
+    /// How the row itself comes, if the output has it.
+    pub payload: Option<Payload>,
     /// The first key column; keys `k1..km` follow in order.
     pub first_key: i32,
     /// How many key columns.
@@ -97,6 +109,15 @@ pub struct PageQuery {
     pub probe_sql: String,
     pub params: Vec<Param>,
     pub layout: Layout,
+}
+
+/// A column of the relation's row (dropped columns left out), in column order.
+#[derive(Debug, Clone, Copy)]
+pub struct RowColumn<'a> {
+    pub name: &'a str,
+    /// For json: select `pg_catalog.to_json(column)`, whose text goes into the row's object as
+    /// it is (what `row_to_json` writes for the column's type, decided by Postgres).
+    pub to_json: bool,
 }
 
 /// One key of the ORDER BY as the query builder sees it.
@@ -131,6 +152,8 @@ pub struct PageShape<'a> {
     pub filter: &'a [Condition],
     pub page_size: i32,
     pub output: Output,
+    /// The relation's columns, for the Json and Rows payloads.
+    pub columns: Vec<RowColumn<'a>>,
 }
 
 /// `"name"` with embedded quotes doubled: the only way identifiers enter the SQL.
@@ -399,8 +422,57 @@ impl PageShape<'_> {
 
     /// The page query, its probe-only twin, its parameters and its layout; 54000 if the text
     /// would exceed [`MAX_QUERY_BYTES`].
+    ///
+    /// Rows come as their columns, the fastest form (no whole-row tuple formed per row, no row
+    /// descriptor looked up per row: 25 µs of a 20-row keyset_page against `row_to_json`, see
+    /// BENCHMARKS.md), unless the column list makes the text too long (1,600 columns of long
+    /// names, repeated in every index range): then as the whole row, one column.
     pub fn query(&self) -> Result<PageQuery, KeysetError> {
+        if self.output == Output::Info || self.columns.is_empty() {
+            return self.build(Payload::Whole);
+        }
+        let n = self.columns.len() as i32;
+        match self.build(Payload::Columns(n)) {
+            Err(KeysetError::QueryTooLarge { .. }) => self.build(Payload::Whole),
+            other => other,
+        }
+    }
+
+    /// The select-list items of the payload in a branch (`inner`) or above it (`q.c1, ...`).
+    fn payload_sql(&self, payload: Payload, outer: Option<&str>) -> String {
         let r = quote_ident(self.row_alias);
+        let mut out = String::new();
+        match (self.output, payload, outer) {
+            (Output::Info, _, _) => {}
+            (_, Payload::Whole, Some(q)) => {
+                let _ = write!(out, "{q}.t, ");
+            }
+            (Output::Json, Payload::Whole, None) => {
+                let _ = write!(out, "pg_catalog.row_to_json({r}) AS t, ");
+            }
+            (_, Payload::Whole, None) => {
+                let _ = write!(out, "{r} AS t, ");
+            }
+            (_, Payload::Columns(_), Some(q)) => {
+                for i in 1..=self.columns.len() {
+                    let _ = write!(out, "{q}.c{i}, ");
+                }
+            }
+            (output, Payload::Columns(_), None) => {
+                for (i, c) in self.columns.iter().enumerate() {
+                    let col = format!("{r}.{}", quote_ident(c.name));
+                    if output == Output::Json && c.to_json {
+                        let _ = write!(out, "pg_catalog.to_json({col}) AS c{}, ", i + 1);
+                    } else {
+                        let _ = write!(out, "{col} AS c{}, ", i + 1);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn build(&self, payload: Payload) -> Result<PageQuery, KeysetError> {
         let rel = self.relation_sql();
         let m = self.keys.len();
         let fetch = self.page_size as i64 + 1;
@@ -408,15 +480,7 @@ impl PageShape<'_> {
         let params = self.cursor_params();
         let filter = self.filter_conditions();
         let mut select = String::from("SELECT ");
-        match self.output {
-            Output::Json => {
-                let _ = write!(select, "pg_catalog.row_to_json({r}) AS t, ");
-            }
-            Output::Rows => {
-                let _ = write!(select, "{r} AS t, ");
-            }
-            Output::Info => {}
-        }
+        select.push_str(&self.payload_sql(payload, None));
         for i in 0..m {
             let _ = write!(
                 select,
@@ -453,14 +517,10 @@ impl PageShape<'_> {
             1 => selects.concat(),
             _ => {
                 let union: Vec<String> = selects.iter().map(|s| format!("({s})")).collect();
-                let payload = if self.output == Output::Info {
-                    ""
-                } else {
-                    "u.t, "
-                };
                 let keys: Vec<String> = (1..=m).map(|i| format!("u.k{i}")).collect();
                 format!(
-                    "SELECT {payload}{} FROM ({}) u ORDER BY {} LIMIT {fetch}",
+                    "SELECT {}{} FROM ({}) u ORDER BY {} LIMIT {fetch}",
+                    self.payload_sql(payload, Some("u")),
                     keys.join(", "),
                     union.join(" UNION ALL "),
                     Self::order_sql(&order, by_key("u"))
@@ -468,11 +528,7 @@ impl PageShape<'_> {
             }
         };
         let display: Vec<SortKey> = self.keys.iter().map(|k| k.sort.clone()).collect();
-        let payload = if self.output == Output::Info {
-            ""
-        } else {
-            "q.t, "
-        };
+        let outer_payload = self.payload_sql(payload, Some("q"));
         let keys: Vec<String> = (1..=m).map(|i| format!("q.k{i}")).collect();
         let probe = self.probe(&params, &filter);
         let sql = if !self.backward && branches.len() == 1 {
@@ -488,7 +544,7 @@ impl PageShape<'_> {
             // the plan happens to run. Forwards it is the source's order (no extra sort);
             // backwards a sort of at most page_size + 1 rows.
             format!(
-                "SELECT {payload}{}, {probe} AS probe FROM ({source}) q ORDER BY {}",
+                "SELECT {outer_payload}{}, {probe} AS probe FROM ({source}) q ORDER BY {}",
                 keys.join(", "),
                 Self::order_sql(&display, by_key("q"))
             )
@@ -501,13 +557,18 @@ impl PageShape<'_> {
                 max: MAX_QUERY_BYTES,
             });
         }
-        let first_key = if self.output == Output::Info { 1 } else { 2 };
+        let (payload, width) = match (self.output, payload) {
+            (Output::Info, _) => (None, 0),
+            (_, Payload::Whole) => (Some(Payload::Whole), 1),
+            (_, Payload::Columns(n)) => (Some(Payload::Columns(n)), n),
+        };
+        let first_key = 1 + width;
         Ok(PageQuery {
             sql,
             probe_sql,
             params: self.params(),
             layout: Layout {
-                payload: (self.output != Output::Info).then_some(1),
+                payload,
                 first_key,
                 keys: m as i32,
                 probe: first_key + m as i32,

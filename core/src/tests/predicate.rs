@@ -29,6 +29,7 @@ fn shape<'a>(
         filter: &[],
         page_size: 20,
         output,
+        columns: vec![],
     }
 }
 
@@ -225,7 +226,7 @@ fn layouts() {
     assert_eq!(
         json.layout,
         Layout {
-            payload: Some(1),
+            payload: Some(Payload::Whole),
             first_key: 2,
             keys: 2,
             probe: 4
@@ -254,6 +255,87 @@ fn layouts() {
     assert_eq!(json.params, [Param::Cursor(0), Param::Cursor(1)]);
 }
 
+const COLUMNS: [RowColumn<'static>; 3] = [
+    RowColumn {
+        name: "id",
+        to_json: false,
+    },
+    RowColumn {
+        name: "we\"ird",
+        to_json: false,
+    },
+    RowColumn {
+        name: "tags",
+        to_json: true,
+    },
+];
+
+#[test]
+fn rows_come_as_their_columns() {
+    let keys = resolve(&parse("a").unwrap(), Asc, &["id".to_string()]);
+    let with = |nullable: &[&str], nulls, backward, output| {
+        let mut s = shape(&keys, nullable, nulls, backward, output);
+        s.columns = COLUMNS.to_vec();
+        s.query().unwrap()
+    };
+    let json = with(&[], Some(vec![false, false]), false, Output::Json);
+    assert_eq!(
+        json.layout,
+        Layout {
+            payload: Some(Payload::Columns(3)),
+            first_key: 4,
+            keys: 2,
+            probe: 6
+        }
+    );
+    assert!(
+        json.sql.starts_with(
+            r#"SELECT "r"."id" AS c1, "r"."we""ird" AS c2, pg_catalog.to_json("r"."tags") AS c3, "r"."a" AS k1, "r"."id" AS k2, "#
+        ),
+        "{}",
+        json.sql
+    );
+    // keyset_rows: the same columns, none through to_json.
+    let rows = with(&[], Some(vec![false, false]), false, Output::Rows);
+    assert!(rows.sql.contains(r#""r"."tags" AS c3, "#) && !rows.sql.contains("to_json"));
+    assert_eq!(rows.layout, json.layout);
+    // Through several ranges (a range and the NULL block), each level passes the columns up by their aliases.
+    let back = with(&["a"], Some(vec![false, false]), false, Output::Json);
+    assert!(back.sql.starts_with("SELECT q.c1, q.c2, q.c3, q.k1, q.k2, "), "{}", back.sql);
+    assert!(back.sql.contains("SELECT u.c1, u.c2, u.c3, u.k1, u.k2 FROM ("), "{}", back.sql);
+    assert_eq!(back.sql.matches("pg_catalog.to_json(").count(), 2);
+    assert_eq!(back.layout, json.layout);
+    // keyset_page_info carries no row.
+    let info = with(&[], None, false, Output::Info);
+    assert_eq!(info.layout.payload, None);
+    assert!(!info.sql.contains(" AS c1"));
+}
+
+#[test]
+fn a_column_list_too_long_falls_back_to_the_whole_row() {
+    // 1,600 columns of 63-byte names in 16 nullable ranges: far past the cap as columns, within
+    // it as the whole row.
+    let names: Vec<String> = (0..1600).map(|i| format!("c{i:0>62}")).collect();
+    let spec: Vec<String> = (0..8).map(|i| names[i].clone()).collect();
+    let keys = resolve(&parse(&spec.join(",")).unwrap(), Asc, &["id".to_string()]);
+    let nullable: Vec<&str> = spec.iter().map(String::as_str).collect();
+    let mut s = shape(&keys, &nullable, Some(vec![false; 9]), false, Output::Json);
+    s.columns = names
+        .iter()
+        .map(|n| RowColumn {
+            name: n,
+            to_json: false,
+        })
+        .collect();
+    let q = s.query().unwrap();
+    assert_eq!(q.layout.payload, Some(Payload::Whole));
+    assert!(q.sql.contains("pg_catalog.row_to_json"));
+    // A few columns of the same table fit.
+    s.columns.truncate(10);
+    let q = s.query().unwrap();
+    assert_eq!(q.layout.payload, Some(Payload::Columns(10)));
+}
+
 #[test]
 fn filters_are_conjuncts_with_parameters_after_the_cursors() {
     let keys = resolve(&parse("a").unwrap(), Desc, &["id".to_string()]);
@@ -279,6 +361,7 @@ fn filters_are_conjuncts_with_parameters_after_the_cursors() {
         filter: &filter,
         page_size: 5,
         output: Output::Rows,
+        columns: vec![],
     };
     let q = shape.query().unwrap();
     // gone IS NULL, n = ANY, status =, tags @>: the cursor's one non-NULL value, then three.
@@ -440,6 +523,7 @@ fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
                                         filter: f,
                                         page_size: 7,
                                         output,
+                                        columns: vec![],
                                     };
                                     if let Some(n) = &shape.cursor_nulls {
                                         // A NULL cursor value only for a nullable column.
@@ -453,6 +537,9 @@ fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
                                     let q = shape.query().unwrap();
                                     each(&shape, &q);
                                     shape.page_size = 1;
+                                    each(&shape, &shape.query().unwrap());
+                                    // Rows as their columns (to_json for some).
+                                    shape.columns = COLUMNS.to_vec();
                                     each(&shape, &shape.query().unwrap());
                                 }
                             }
@@ -543,6 +630,7 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
         filter: &filter,
         page_size: 10_000,
         output: Output::Json,
+        columns: vec![],
     };
     shape.query()
 }
