@@ -254,6 +254,13 @@ PROBE_CREATED_AT = ("(select 1 from assets where (created_at, id) >= (:v::timest
                     "order by created_at, id limit 1) is not null")
 
 
+FLOOR_FUNCTIONS = "".join(
+    f"create or replace function keyset_bench_floor_{n}(v timestamptz, i bigint) returns setof assets "
+    f"language plpgsql stable as $$ begin return query select * from assets a "
+    f"where (a.created_at, a.id) < (v, i) order by a.created_at desc, a.id desc limit {n + 1}; end $$;"
+    for n in (20, 50))
+
+
 def add_peer_cases(add, rows):
     for depth in (0.01, 0.99):
         v, i, c = boundary("created_at", rows, depth)
@@ -271,6 +278,11 @@ def add_peer_cases(add, rows):
             add(f"hand-written typed + has_previous {d}", "peer_hand_typed", "created_at", depth,
                 f"select *, {PROBE_CREATED_AT} as has_previous from assets where (created_at, id) < "
                 f"(:v::timestamptz, :i::bigint) order by created_at desc, id desc limit {n + 1};", defines)
+            # What any function returning the typed rows costs at best: the same query, static, in
+            # a plpgsql function (plan kept by plpgsql), the probe beside it.
+            add(f"function floor typed + has_previous {d}", "peer_floor", "created_at", depth,
+                f"select *, {PROBE_CREATED_AT} as has_previous from "
+                f"keyset_bench_floor_{n}(:v::timestamptz, :i::bigint);", defines)
     # Several columns, mixed directions, at 99%: two index ranges each way.
     values, cursor = multi_boundary("category desc, created_at", rows, 0.99)
     defines = {"cursor": cursor, "a": values[0], "b": values[1].replace(" ", "T"), "i": values[2]}
@@ -390,6 +402,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
 
     cases = build_cases(args.rows)
+    psql(FLOOR_FUNCTIONS)
     only = os.environ.get("BENCH_ONLY")  # a regular expression: run only the cases it matches
     if only:
         import re
@@ -449,6 +462,12 @@ def main():
                            ms(r["name"]) / ms(peer), "<= 1.10"))
             ratios.append((f"{r['name'].split(' ')[0]} / {peer.rsplit(' ', len(d.split(' ')))[0]}, {d}, server-side execution time",
                            server_ms(r["name"]) / server_ms(peer), "<= 1.25"))
+        if r["group"] == "peer_floor":
+            d = r["name"].split(" has_previous ", 1)[1]
+            ratios.append((f"function floor typed / hand-written typed + has_previous, {d}",
+                           ms(r["name"]) / ms(f"hand-written typed + has_previous {d}"), "(context)"))
+            ratios.append((f"keyset_rows / function floor typed, {d}",
+                           ms(f"keyset_rows {d}") / ms(r["name"]), "(context)"))
         if r["group"] == "keyset_rows":
             ratios.append((f"keyset_rows / hand-written typed, {d}", ms(r["name"]) / ms(f"hand-written typed {d}"), "<= 1.10"))
     for sort in SORTS:

@@ -387,7 +387,10 @@ impl Request {
                     unsafe { r.row(0).datum(layout.probe) }.is_some_and(|d| d.value() != 0)
                 };
                 let a = assembly::assemble(r.len(), self.page_size as usize, self.backward, probe);
-                let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout)?;
+                // keyset_rows returns no cursor: only the far one is tried, for where the page
+                // ends (the same rows as keyset_page's).
+                let near = output != Output::Rows;
+                let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout, near)?;
                 let result = payload(r, a.rows.clone(), &layout)?;
                 let page = Page {
                     next_cursor,
@@ -427,6 +430,7 @@ impl Request {
         r: &Results,
         mut a: assembly::Assembly,
         layout: &predicate::Layout,
+        near: bool,
     ) -> Result<(assembly::Assembly, Option<String>, Option<String>), KeysetError> {
         let mint = |row: Option<usize>| row.map(|i| self.cursor_of(r, i, layout)).transpose();
         let mut far = mint(a.far_cursor_row(self.backward));
@@ -438,7 +442,8 @@ impl Request {
             far = mint(a.far_cursor_row(self.backward));
         }
         let far = far?.flatten();
-        let near = match mint(a.near_cursor_row(self.backward)) {
+        let near_row = a.near_cursor_row(self.backward).filter(|_| near);
+        let near = match mint(near_row) {
             Err(KeysetError::CannotEncode(_)) => None,
             other => other?.flatten(),
         };

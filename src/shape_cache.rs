@@ -28,7 +28,7 @@
 //! emptied and refills with the listings in use.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use keyset_core::filter::Condition;
@@ -97,7 +97,7 @@ impl Resolved {
             filter,
             digests,
             generation,
-            queries: RefCell::new(HashMap::new()),
+            queries: RefCell::new(HashMap::default()),
         }
     }
 

@@ -18,7 +18,7 @@
 //! megabytes where a simple one holds 30 kB. `pg_keyset.plan_cache_kb` sets it (default 8 MB).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::ffi::CString;
 
 use keyset_core::KeysetError;
