@@ -1,13 +1,16 @@
 //! The pages of keyset_page (a json array of rows), keyset_page_info (cursors and flags alone) and
 //! keyset_rows (typed rows), from one checked request (`request.rs`).
 
-use keyset_core::predicate::{Output, Payload};
+use std::ops::Range;
+
+use keyset_core::predicate::{Layout, Output, Payload};
 use keyset_core::KeysetError;
 use pgrx::prelude::*;
 
 use crate::request::{request, Args};
 use crate::row_json::page_json;
-use crate::spi_plan::Deformed;
+use crate::catalog::Facts;
+use crate::spi_plan::{Deformed, Results};
 use crate::srf::Materialized;
 use crate::types::type_name;
 
@@ -88,13 +91,31 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
         type_name: type_name(type_oid),
     };
     let facts = &req.resolved.facts;
-    req.page(Output::Rows, |r, rows, layout| match layout.payload {
+    req.page(Output::Rows, |r, rows, layout| {
+        // The result's row type (fixed when the statement started) must be the relation's as
+        // resolved now: a column dropped since would otherwise still be returned from a whole
+        // row, to a caller who may not read it (found by an attacker run), and a column added
+        // would shift the values.
+        if !out.has_row(type_oid, &facts.row) {
+            return Err(changed());
+        }
+        rows_into(&out, r, rows, layout, facts, changed)
+    })?;
+    Ok(())
+}
+
+/// Stores the page's rows, of the relation's row type as `out.has_row` checked.
+fn rows_into(
+    out: &Materialized,
+    r: &Results,
+    rows: Range<usize>,
+    layout: &Layout,
+    facts: &Facts,
+    changed: impl Fn() -> KeysetError,
+) -> Result<(), KeysetError> {
+    let type_oid = facts.row_type;
+    match layout.payload {
         Some(Payload::Columns(n)) => {
-            // The result's row type must be the relation's as resolved (a column added or
-            // dropped since the statement started is not).
-            if !out.has_row(type_oid, &facts.row) {
-                return Err(changed());
-            }
             let mut live = vec![None; n as usize];
             let mut row = vec![None; facts.row.len()];
             let mut scratch = Deformed::default();
@@ -127,6 +148,5 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
             }
             Ok(())
         }
-    })?;
-    Ok(())
+    }
 }

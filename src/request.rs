@@ -400,7 +400,7 @@ impl Request {
                 };
                 Ok((result, page, r.len() == 0))
             })?;
-        if empty {
+        if empty && output != Output::Rows {
             // No row carried the probe: ask it alone (an empty page is rare: the end of a
             // listing after deletes, or an empty table or filter).
             let probe = spi_plan::run(true, query.probe_sql.clone(), &types, &datums, |r| {

@@ -396,9 +396,11 @@ impl PageShape<'_> {
     /// one ordered `LIMIT 1` per index range. Not EXISTS: Postgres drops ORDER BY and LIMIT from
     /// an EXISTS subquery and, expecting an early hit, plans a Seq Scan, which at 99% depth read
     /// 99% of the table; an ordered LIMIT 1 is an index probe. Uncorrelated, so an InitPlan that
-    /// runs once per page.
+    /// runs once per page. keyset_rows returns neither flag nor cursor, so it has none: its
+    /// rows do not depend on it (`assembly::assemble` uses the probe for flags and the near
+    /// cursor only), and the index descent and InitPlan were 8% of its backend time.
     fn probe(&self, params: &[Option<usize>], filter: &[String]) -> String {
-        if self.cursor_nulls.is_none() {
+        if self.cursor_nulls.is_none() || self.output == Output::Rows {
             return "false".to_string();
         }
         let probe_order = self.fetch_order(!self.backward);

@@ -75,9 +75,9 @@ fn identifiers_are_always_quoted() {
 #[test]
 fn one_direction_not_null_is_one_row_value() {
     assert_eq!(
-        sql("created_at desc", &[], Some(vec![false, false]), false, Output::Rows),
+        sql("created_at desc", &[], Some(vec![false, false]), false, Output::Json),
         // One range forwards: the hand-written query itself, with the probe in its select list.
-        "SELECT \"r\" AS t, \"r\".\"created_at\" AS k1, \"r\".\"id\" AS k2, \
+        "SELECT pg_catalog.row_to_json(\"r\") AS t, \"r\".\"created_at\" AS k1, \"r\".\"id\" AS k2, \
          ((SELECT 1 FROM ONLY \"public\".\"assets\" \"r\" WHERE (\"r\".\"created_at\", \"r\".\"id\") OPERATOR(pg_catalog.>=) ($1, $2) \
          ORDER BY \"r\".\"created_at\" ASC NULLS LAST, \"r\".\"id\" ASC NULLS LAST LIMIT 1) IS NOT NULL) AS probe \
          FROM ONLY \"public\".\"assets\" \"r\" \
@@ -298,6 +298,9 @@ fn rows_come_as_their_columns() {
     // keyset_rows: the same columns, none through to_json.
     let rows = with(&[], Some(vec![false, false]), false, Output::Rows);
     assert!(rows.sql.contains(r#""r"."tags" AS c3, "#) && !rows.sql.contains("to_json"));
+    // keyset_rows returns no flag: no probe of the cursor's other side.
+    assert!(rows.sql.contains(", false AS probe FROM") && !rows.sql.contains("LIMIT 1)"));
+    assert!(json.sql.contains("LIMIT 1) IS NOT NULL) AS probe FROM"));
     assert_eq!(rows.layout, json.layout);
     // Through several ranges (a range and the NULL block), each level passes the columns up by their aliases.
     let back = with(&["a"], Some(vec![false, false]), false, Output::Json);
