@@ -119,6 +119,8 @@ pub struct Facts {
     pub depends_on: Vec<pg_sys::Oid>,
     /// The relation's row, attribute by attribute.
     pub row: Vec<RowAttr>,
+    /// Where each key of `keys` sits in `row` (0-based).
+    pub key_attrs: Vec<usize>,
 }
 
 impl Facts {
@@ -494,7 +496,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
         })
     })?;
-    let row = attrs
+    let row: Vec<RowAttr> = attrs
         .attrs
         .iter()
         .map(|a| {
@@ -521,7 +523,6 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         schema,
         relation,
         row_alias,
-        keys,
         key,
         filter,
         index_target,
@@ -529,7 +530,16 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             Some(Ok(base)) => base.chain,
             _ => Vec::new(),
         },
+        key_attrs: keys
+            .iter()
+            .map(|k| {
+                row.iter()
+                    .position(|a| !a.dropped && a.name == k.column.name)
+                    .ok_or(KeysetError::Internal("a sort column not in the row"))
+            })
+            .collect::<Result<_, _>>()?,
         row,
+        keys,
     })
 }
 

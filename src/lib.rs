@@ -22,6 +22,7 @@ mod key;
 mod page;
 mod request;
 mod row_json;
+mod rows_page;
 mod shape_cache;
 mod spi_plan;
 mod sql_value;

@@ -7,9 +7,9 @@ use keyset_core::predicate::{Layout, Output, Payload};
 use keyset_core::KeysetError;
 use pgrx::prelude::*;
 
+use crate::catalog::Facts;
 use crate::request::{request, Args};
 use crate::row_json::page_json;
-use crate::catalog::Facts;
 use crate::spi_plan::{Deformed, Results};
 use crate::srf::Materialized;
 use crate::types::type_name;
@@ -91,21 +91,27 @@ pub fn rows(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
         type_name: type_name(type_oid),
     };
     let facts = &req.resolved.facts;
+    // The result's row type (fixed when the statement started) must be the relation's as
+    // resolved now: a column dropped since would otherwise still be returned from a whole row,
+    // to a caller who may not read it (found by an attacker run), and a column added would
+    // shift the values.
+    if !out.has_row(type_oid, &facts.row) {
+        return Err(changed());
+    }
+    // The usual column form goes through the receiver (rows_page.rs), the whole-row form
+    // through SPI's tuple table.
+    if req.rows_into(&out)?.is_some() {
+        return Ok(());
+    }
     req.page(Output::Rows, |r, rows, layout| {
-        // The result's row type (fixed when the statement started) must be the relation's as
-        // resolved now: a column dropped since would otherwise still be returned from a whole
-        // row, to a caller who may not read it (found by an attacker run), and a column added
-        // would shift the values.
-        if !out.has_row(type_oid, &facts.row) {
-            return Err(changed());
-        }
-        rows_into(&out, r, rows, layout, facts, changed)
+        spi_rows_into(&out, r, rows, layout, facts, changed)
     })?;
     Ok(())
 }
 
-/// Stores the page's rows, of the relation's row type as `out.has_row` checked.
-fn rows_into(
+/// Stores the page's rows from SPI's tuple table, of the relation's row type as `out.has_row`
+/// checked.
+fn spi_rows_into(
     out: &Materialized,
     r: &Results,
     rows: Range<usize>,

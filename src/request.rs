@@ -390,7 +390,9 @@ impl Request {
                 // keyset_rows returns no cursor: only the far one is tried, for where the page
                 // ends (the same rows as keyset_page's).
                 let near = output != Output::Rows;
-                let (a, next_cursor, prev_cursor) = self.cursors(r, a, &layout, near)?;
+                // SAFETY: key columns whose types check_layout compared with the columns'.
+                let key = |i: usize, k: i32| unsafe { r.row(i).datum(layout.first_key + k) };
+                let (a, next_cursor, prev_cursor) = self.cursors(&key, a, near)?;
                 let result = payload(r, a.rows.clone(), &layout)?;
                 let page = Page {
                     next_cursor,
@@ -425,14 +427,14 @@ impl Request {
     /// the listing goes on past it; only a page of such rows alone cannot end (22023). The near
     /// cursor (back where the page came from): if it cannot be encoded it is NULL, while its
     /// flag still says rows lie there.
-    fn cursors(
+    /// `key(i, k)`: fetched row i's value of key k (None: NULL), of the key column's type.
+    pub fn cursors(
         &self,
-        r: &Results,
+        key: &dyn Fn(usize, i32) -> Option<pg_sys::Datum>,
         mut a: assembly::Assembly,
-        layout: &predicate::Layout,
         near: bool,
     ) -> Result<(assembly::Assembly, Option<String>, Option<String>), KeysetError> {
-        let mint = |row: Option<usize>| row.map(|i| self.cursor_of(r, i, layout)).transpose();
+        let mint = |row: Option<usize>| row.map(|i| self.cursor_of(key, i)).transpose();
         let mut far = mint(a.far_cursor_row(self.backward));
         while matches!(far, Err(KeysetError::CannotEncode(_))) {
             let Some(shorter) = a.shrink_far(self.backward) else {
@@ -463,8 +465,20 @@ impl Request {
         layout: &predicate::Layout,
         output: Output,
     ) -> Result<(), KeysetError> {
+        self.check_columns(r.columns(), &|c| r.column_type(c), layout, output)
+    }
+
+    /// As check_layout, for a result of `columns` columns whose column c (1-based) has type
+    /// `column_type(c)`.
+    pub fn check_columns(
+        &self,
+        columns: i32,
+        column_type: &dyn Fn(i32) -> pg_sys::Oid,
+        layout: &predicate::Layout,
+        output: Output,
+    ) -> Result<(), KeysetError> {
         let mismatch = KeysetError::Internal("the page query returned columns of unexpected types");
-        if r.columns() != layout.probe {
+        if columns != layout.probe {
             return Err(mismatch);
         }
         let facts = &self.resolved.facts;
@@ -475,7 +489,7 @@ impl Request {
                     Output::Json => pg_sys::JSONOID,
                     _ => facts.row_type,
                 };
-                if r.column_type(1) != expected {
+                if column_type(1) != expected {
                     return Err(mismatch);
                 }
             }
@@ -489,14 +503,14 @@ impl Request {
                         (Output::Json, JsonKind::ToJson) => pg_sys::JSONOID,
                         _ => a.type_oid,
                     };
-                    if r.column_type(i as i32 + 1) != expected {
+                    if column_type(i as i32 + 1) != expected {
                         return Err(mismatch);
                     }
                 }
             }
         }
         for (i, k) in self.resolved.facts.keys.iter().enumerate() {
-            let found = r.column_type(layout.first_key + i as i32);
+            let found = column_type(layout.first_key + i as i32);
             // The column's own type (the usual case) needs no catalog lookup; a domain's base.
             // SAFETY: a catalog lookup by oid.
             if found != k.column.type_oid
@@ -505,7 +519,7 @@ impl Request {
                 return Err(mismatch);
             }
         }
-        if r.column_type(layout.probe) != pg_sys::BOOLOID {
+        if column_type(layout.probe) != pg_sys::BOOLOID {
             return Err(mismatch);
         }
         Ok(())
@@ -535,17 +549,15 @@ impl Request {
     /// The cursor of fetched row `i`; None when its last key is NULL (checked not to happen).
     fn cursor_of(
         &self,
-        r: &Results,
+        key: &dyn Fn(usize, i32) -> Option<pg_sys::Datum>,
         i: usize,
-        layout: &predicate::Layout,
     ) -> Result<Option<String>, KeysetError> {
-        let row = r.row(i);
-        let mut values = Vec::with_capacity(layout.keys as usize);
-        for k in 0..layout.keys {
-            let col = layout.first_key + k;
-            let column = &self.resolved.facts.keys[k as usize].column;
-            // SAFETY: key columns whose base types check_layout compared with the columns'.
-            values.push(match unsafe { row.datum(col) } {
+        let keys = &self.resolved.facts.keys;
+        let mut values = Vec::with_capacity(keys.len());
+        for (k, key_column) in keys.iter().enumerate() {
+            let column = &key_column.column;
+            // SAFETY: a datum of the key column's type (the caller's promise).
+            values.push(match key(i, k as i32) {
                 Some(d) => Some(unsafe {
                     datum_wire_string_of_base(d, column.type_oid, column.base_oid, "value")?
                 }),

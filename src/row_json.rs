@@ -42,17 +42,25 @@ pub enum JsonKind {
     Int8,
     /// float4, float8, numeric: the output text, bare when it is a JSON number, else quoted
     /// (`NaN`, `Infinity`).
-    Number { output: pg_sys::Oid },
+    Number {
+        output: pg_sys::Oid,
+    },
     /// date, timestamp, timestamptz: `JsonEncodeDateTime` (ISO 8601, TimeZone applied).
-    DateTime { type_oid: pg_sys::Oid },
+    DateTime {
+        type_oid: pg_sys::Oid,
+    },
     /// json, or a column selected through `to_json`: its text as it is.
     Json,
     /// jsonb: its output text as it is.
-    Jsonb { output: pg_sys::Oid },
+    Jsonb {
+        output: pg_sys::Oid,
+    },
     /// text, varchar, char(n): the value's bytes, escaped (their output functions copy them).
     Text,
     /// Any other built-in scalar: its output text, escaped.
-    Other { output: pg_sys::Oid },
+    Other {
+        output: pg_sys::Oid,
+    },
     /// Selected as `pg_catalog.to_json(column)`: arrays, composites, types not built in.
     ToJson,
     /// A pseudo-type column, which `to_json` cannot take: the whole row goes through
@@ -137,8 +145,7 @@ impl<'a> RowWriter<'a> {
     /// Each datum must be of its member's type (the json type for `ToJson` and `Json`).
     pub unsafe fn write(&mut self, out: &mut Vec<u8>, values: &[Option<pg_sys::Datum>]) {
         out.push(b'{');
-        for (i, ((prefix, kind, finfo), value)) in self.members.iter_mut().zip(values).enumerate()
-        {
+        for (i, ((prefix, kind, finfo), value)) in self.members.iter_mut().zip(values).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -148,11 +155,9 @@ impl<'a> RowWriter<'a> {
                 continue;
             };
             match *kind {
-                JsonKind::Bool => out.extend_from_slice(if d.value() != 0 {
-                    b"true"
-                } else {
-                    b"false"
-                }),
+                JsonKind::Bool => {
+                    out.extend_from_slice(if d.value() != 0 { b"true" } else { b"false" })
+                }
                 JsonKind::Int2 => push_integer(out, d.value() as i16 as i64),
                 JsonKind::Int4 => push_integer(out, d.value() as i32 as i64),
                 JsonKind::Int8 => push_integer(out, d.value() as i64),
@@ -243,12 +248,11 @@ pub unsafe fn page_json(
     out.push(b'[');
     match layout.payload {
         Some(Payload::Columns(n)) => {
-            let mut writer = RowWriter::new(facts.row.iter().filter(|a| !a.dropped).map(|a| {
-                Member {
+            let mut writer =
+                RowWriter::new(facts.row.iter().filter(|a| !a.dropped).map(|a| Member {
                     prefix: &a.member,
                     kind: a.json,
-                }
-            }));
+                }));
             let mut values = vec![None; n as usize];
             let mut scratch = Deformed::default();
             for (j, i) in rows.enumerate() {

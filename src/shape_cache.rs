@@ -27,8 +27,8 @@
 //! The budget is [`MAX_BYTES`] of SQL text and [`MAX_SHAPES`] shapes; past either the cache is
 //! emptied and refills with the listings in use.
 
-use std::cell::{Cell, RefCell};
 use rustc_hash::FxHashMap as HashMap;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use keyset_core::filter::Condition;

@@ -17,8 +17,8 @@
 //! Postgres accounts them), not in a count of plans: one listing with a large filter can hold
 //! megabytes where a simple one holds 30 kB. `pg_keyset.plan_cache_kb` sets it (default 8 MB).
 
-use std::cell::RefCell;
 use rustc_hash::FxHashMap as HashMap;
+use std::cell::RefCell;
 use std::ffi::CString;
 
 use keyset_core::KeysetError;
@@ -401,6 +401,52 @@ pub fn run<T>(
         let results = Results::of(rc)?;
         remeasure(&pin.key);
         let out = read(&results);
+        drop(pin);
+        out
+    }
+}
+
+/// As [`run`], but the rows go to `dest` (a receiver that keeps what it needs), not into SPI's
+/// tuple table: no copy of every row there first. `inside` runs once the connection is open
+/// (SPI's procedure context is then current); `read` after the execution, still inside the
+/// connection (memory `dest` allocated in that context is valid), with the rows processed.
+pub fn run_to<T>(
+    sql: String,
+    argtypes: &[pg_sys::Oid],
+    args: &[pg_sys::Datum],
+    dest: *mut pg_sys::DestReceiver,
+    inside: impl FnOnce(),
+    read: impl FnOnce(u64) -> Result<T, KeysetError>,
+) -> Result<T, KeysetError> {
+    // SAFETY: one execution of a pinned plan inside a connection the guard closes; the
+    // parameter list holds exactly argtypes.len() entries.
+    unsafe {
+        let _connection = Connection::open()?;
+        inside();
+        let key: Key = (sql, argtypes.to_vec());
+        let (plan, pin) = pinned_plan(key)?;
+        let params = pg_sys::makeParamList(argtypes.len() as i32);
+        let slots = (*params).params.as_mut_slice(argtypes.len());
+        for ((slot, &t), &v) in slots.iter_mut().zip(argtypes).zip(args) {
+            *slot = pg_sys::ParamExternData {
+                value: v,
+                isnull: false,
+                pflags: pg_sys::PARAM_FLAG_CONST as u16,
+                ptype: t,
+            };
+        }
+        let options = pg_sys::SPIExecuteOptions {
+            params,
+            read_only: true,
+            dest,
+            ..Default::default()
+        };
+        let rc = pg_sys::SPI_execute_plan_extended(plan, &options);
+        if rc < 0 {
+            return Err(KeysetError::Internal("an SPI execution failed"));
+        }
+        remeasure(&pin.key);
+        let out = read(pg_sys::SPI_processed);
         drop(pin);
         out
     }

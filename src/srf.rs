@@ -90,6 +90,19 @@ impl Materialized {
         }
     }
 
+    /// The descriptor rows are stored under.
+    pub fn desc(&self) -> pg_sys::TupleDesc {
+        self.desc
+    }
+
+    /// Stores one tuple (copied).
+    ///
+    /// # Safety
+    /// `tuple` must be a valid tuple of the result's descriptor.
+    pub unsafe fn put_tuple(&self, tuple: pg_sys::HeapTuple) {
+        pg_sys::tuplestore_puttuple(self.store, tuple);
+    }
+
     /// Stores a composite datum of row type `type_oid` as one row (copied: it may live in SPI's
     /// memory). False, storing nothing, when the result is not that row type as it is now (a
     /// column added or dropped since the statement started).

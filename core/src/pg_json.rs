@@ -92,14 +92,29 @@ mod tests {
         assert_eq!(escaped(b"\x08\x0c\n\r\t"), r#""\b\f\n\r\t""#);
         assert_eq!(escaped(b"\x01\x1f"), r#""\u0001\u001f""#);
         // Unlike cursors (Go's rules): <, >, &, U+2028 and non-ASCII stay as they are.
-        assert_eq!(escaped("<&> \u{2028} é 😀".as_bytes()), "\"<&> \u{2028} é 😀\"");
+        assert_eq!(
+            escaped("<&> \u{2028} é 😀".as_bytes()),
+            "\"<&> \u{2028} é 😀\""
+        );
         assert_eq!(escaped(b""), r#""""#);
-        assert_eq!(String::from_utf8(member_prefix("we\"ird")).unwrap(), r#""we\"ird":"#);
+        assert_eq!(
+            String::from_utf8(member_prefix("we\"ird")).unwrap(),
+            r#""we\"ird":"#
+        );
     }
 
     #[test]
     fn integers_as_postgres_writes_them() {
-        for v in [0, 1, -1, 42, i16::MIN as i64, i32::MAX as i64, i64::MIN, i64::MAX] {
+        for v in [
+            0,
+            1,
+            -1,
+            42,
+            i16::MIN as i64,
+            i32::MAX as i64,
+            i64::MIN,
+            i64::MAX,
+        ] {
             let mut out = Vec::new();
             push_integer(&mut out, v);
             assert_eq!(String::from_utf8(out).unwrap(), v.to_string());

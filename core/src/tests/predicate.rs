@@ -304,8 +304,18 @@ fn rows_come_as_their_columns() {
     assert_eq!(rows.layout, json.layout);
     // Through several ranges (a range and the NULL block), each level passes the columns up by their aliases.
     let back = with(&["a"], Some(vec![false, false]), false, Output::Json);
-    assert!(back.sql.starts_with("SELECT q.c1, q.c2, q.c3, q.k1, q.k2, "), "{}", back.sql);
-    assert!(back.sql.contains("SELECT u.c1, u.c2, u.c3, u.k1, u.k2 FROM ("), "{}", back.sql);
+    assert!(
+        back.sql
+            .starts_with("SELECT q.c1, q.c2, q.c3, q.k1, q.k2, "),
+        "{}",
+        back.sql
+    );
+    assert!(
+        back.sql
+            .contains("SELECT u.c1, u.c2, u.c3, u.k1, u.k2 FROM ("),
+        "{}",
+        back.sql
+    );
     assert_eq!(back.sql.matches("pg_catalog.to_json(").count(), 2);
     assert_eq!(back.layout, json.layout);
     // keyset_page_info carries no row.

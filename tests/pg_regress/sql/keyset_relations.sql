@@ -116,6 +116,9 @@ select * from pg_temp.walk('maybe_null', 'name', 2, 'id', '');
 select rows from keyset_page('maybe_null', 'id desc', page_size => 2);
 select json_array_length(rows) from keyset_page('maybe_null', filter => '{"id": {"is not": null}}', page_size => 100);
 select * from keyset_rows(null::account_names, 'name desc', page_size => 2);
+-- keyset_rows meets the NULL key as keyset_page does (its rows take another path).
+select count(*) from keyset_rows(null::maybe_null, page_size => 100);
+select count(*) from keyset_rows(null::maybe_null, 'name', page_size => 100);
 
 -- Kinds pg_keyset does not page.
 create sequence seq;
