@@ -12,7 +12,6 @@
 use std::ffi::{CStr, CString};
 
 use keyset_core::filter::Condition;
-use keyset_core::pg_json::member_prefix;
 use keyset_core::predicate::RowColumn;
 use keyset_core::relation::{KeySource, RelationKind};
 use keyset_core::sort_spec::{self, SortItem, SortKey};
@@ -21,7 +20,7 @@ use keyset_core::{Direction, KeysetError};
 use pgrx::pg_sys;
 
 use crate::key;
-use crate::row_json::{self, JsonKind};
+use crate::row_json::{self, JsonKind, RowAttr};
 use crate::spi_plan;
 use crate::types::{settings_dependent, type_name, wire_type};
 use crate::view_key::{self, ViewBase};
@@ -81,18 +80,6 @@ pub struct IndexTarget {
     /// columns and indexes (a plain view runs with its owner's rights; its caller needs none on
     /// the table).
     pub hidden: bool,
-}
-
-/// An attribute of the relation's row (dropped ones too: a row of its type has a slot for them).
-#[derive(Debug, Clone)]
-pub struct RowAttr {
-    pub name: String,
-    pub type_oid: pg_sys::Oid,
-    pub dropped: bool,
-    /// How keyset_page writes its value into the row's json (decided once per shape).
-    pub json: JsonKind,
-    /// `"name":`, escaped as `row_to_json` escapes it.
-    pub member: Vec<u8>,
 }
 
 /// What one call needs to know about its relation.
@@ -496,24 +483,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
             !c.attisdropped && CStr::from_ptr(c.attname.data.as_ptr()).to_bytes() == a.as_bytes()
         })
     })?;
-    let row: Vec<RowAttr> = attrs
-        .attrs
-        .iter()
-        .map(|a| {
-            let name = cstr(a.attname.data.as_ptr());
-            RowAttr {
-                member: member_prefix(&name),
-                name,
-                type_oid: a.atttypid,
-                dropped: a.attisdropped,
-                json: if a.attisdropped {
-                    JsonKind::Json
-                } else {
-                    row_json::categorize(a.atttypid)
-                },
-            }
-        })
-        .collect();
+    let row = row_json::row_attrs(attrs.attrs);
     let partitioned = kind == RelationKind::PartitionedTable
         || matches!(&view_base, Some(Ok(b)) if b.kind == RelationKind::PartitionedTable);
     Ok(Facts {

@@ -19,7 +19,7 @@ use std::os::raw::{c_char, c_int};
 
 use std::ops::Range;
 
-use keyset_core::pg_json::{push_escaped, push_integer};
+use keyset_core::pg_json::{member_prefix, push_escaped, push_integer};
 use keyset_core::predicate::{Layout, Payload};
 use keyset_core::KeysetError;
 use pgrx::pg_sys;
@@ -104,6 +104,44 @@ pub unsafe fn categorize(type_oid: pg_sys::Oid) -> JsonKind {
         }
         _ => JsonKind::Other { output: output() },
     }
+}
+
+/// An attribute of the relation's row (dropped ones too: a row of its type has a slot for them).
+#[derive(Debug, Clone)]
+pub struct RowAttr {
+    pub name: String,
+    pub type_oid: pg_sys::Oid,
+    pub dropped: bool,
+    /// How keyset_page writes its value into the row's json (decided once per shape).
+    pub json: JsonKind,
+    /// `"name":`, escaped as `row_to_json` escapes it.
+    pub member: Vec<u8>,
+}
+
+/// The row's attributes, from the relation's descriptor.
+///
+/// # Safety
+/// Catalog lookups: inside a transaction.
+pub unsafe fn row_attrs(attrs: &[pg_sys::FormData_pg_attribute]) -> Vec<RowAttr> {
+    attrs
+        .iter()
+        .map(|a| {
+            let name = CStr::from_ptr(a.attname.data.as_ptr())
+                .to_string_lossy()
+                .into_owned();
+            RowAttr {
+                member: member_prefix(&name),
+                name,
+                type_oid: a.atttypid,
+                dropped: a.attisdropped,
+                json: if a.attisdropped {
+                    JsonKind::Json
+                } else {
+                    categorize(a.atttypid)
+                },
+            }
+        })
+        .collect()
 }
 
 /// One column of the row's object: its `"name":` and how its value is written.

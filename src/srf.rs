@@ -11,7 +11,7 @@
 use keyset_core::KeysetError;
 use pgrx::pg_sys;
 
-use crate::catalog::RowAttr;
+use crate::row_json::RowAttr;
 
 /// A materialize-mode result being filled.
 pub struct Materialized {
