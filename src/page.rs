@@ -30,8 +30,8 @@ pub fn json_page(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), Ke
     // SAFETY: fcinfo is this call's.
     let out = unsafe { Materialized::start(fcinfo) };
     use pg_sys::{BOOLOID, JSONOID, TEXTOID};
-    out.expect(&[JSONOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
-    // SAFETY: each datum of the type expect() checked.
+    out.check_types(&[JSONOID, TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
+    // SAFETY: each datum of the type check_types() checked.
     unsafe {
         out.put_values(&[
             Some(rows),
@@ -51,8 +51,8 @@ pub fn info(args: &Args, fcinfo: pg_sys::FunctionCallInfo) -> Result<(), KeysetE
     // SAFETY: fcinfo is this call's.
     let out = unsafe { Materialized::start(fcinfo) };
     use pg_sys::{BOOLOID, TEXTOID};
-    out.expect(&[TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
-    // SAFETY: each datum of the type expect() checked.
+    out.check_types(&[TEXTOID, BOOLOID, TEXTOID, BOOLOID])?;
+    // SAFETY: each datum of the type check_types() checked.
     unsafe {
         out.put_values(&[
             text(page.next_cursor),

@@ -45,7 +45,7 @@ impl Materialized {
 
     /// Refuses a result descriptor that is not `types`, column for column, before any datum is
     /// stored under it.
-    pub fn expect(&self, types: &[pg_sys::Oid]) -> Result<(), KeysetError> {
+    pub fn check_types(&self, types: &[pg_sys::Oid]) -> Result<(), KeysetError> {
         // SAFETY: the descriptor InitMaterializedSRF installed.
         let ok = unsafe {
             (*self.desc).natts as usize == types.len()
@@ -58,7 +58,7 @@ impl Materialized {
             .ok_or(KeysetError::Internal("unexpected result descriptor"))
     }
 
-    /// Stores one row of `values` (None: NULL), of the types `expect` checked.
+    /// Stores one row of `values` (None: NULL), of the types `check_types` checked.
     ///
     /// # Safety
     /// Each datum must be of its column's type.
