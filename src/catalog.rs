@@ -88,8 +88,11 @@ pub struct Facts {
     /// The relation's composite type (the type of a whole row).
     pub row_type: pg_sys::Oid,
     pub kind: RelationKind,
-    /// A partitioned table, or a simple view over one (its row values get pruning bounds).
+    /// A partitioned table, a parent over foreign tables, or a simple view over a partitioned
+    /// table: its row values get a plain bound on their leading column too.
     pub partitioned: bool,
+    /// A parent whose partitions or inheritance children include foreign tables.
+    pub sharded: bool,
     pub schema: String,
     pub relation: String,
     /// An alias for the relation in the page query that no column of it is named.
@@ -130,9 +133,10 @@ impl Facts {
         .collect()
     }
 
-    /// An ordinary table is read `FROM ONLY` (its key covers its own rows only).
+    /// An ordinary table is read `FROM ONLY` (its key covers its own rows only); a parent over
+    /// foreign tables with its children (they hold its rows).
     pub fn only(&self) -> bool {
-        self.kind == RelationKind::Table
+        self.kind == RelationKind::Table && !self.sharded
     }
 }
 
@@ -240,6 +244,30 @@ unsafe fn check_privilege(rel: pg_sys::Relation) -> Result<(), KeysetError> {
     })
 }
 
+/// Whether any partition or inheritance child of a relation, at any depth, is a foreign table
+/// (a parent over postgres_fdw shards). Read only when `relhassubclass` is set.
+pub fn has_foreign_descendants(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
+    let sql = "WITH RECURSIVE d(relid) AS (SELECT i.inhrelid FROM pg_catalog.pg_inherits i \
+               WHERE i.inhparent OPERATOR(pg_catalog.=) $1 UNION SELECT i.inhrelid \
+               FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent OPERATOR(pg_catalog.=) d.relid) \
+               SELECT EXISTS (SELECT 1 FROM d JOIN pg_catalog.pg_class c \
+               ON c.oid OPERATOR(pg_catalog.=) d.relid \
+               WHERE c.relkind OPERATOR(pg_catalog.=) 'f'::pg_catalog.\"char\")";
+    spi_plan::run(
+        true,
+        sql.to_string(),
+        &[pg_sys::OIDOID],
+        &[pg_sys::Datum::from(relid)],
+        |r| {
+            if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
+                return Err(KeysetError::Internal("unexpected result from pg_inherits"));
+            }
+            // SAFETY: one boolean column, checked above.
+            Ok(unsafe { r.row(0).datum(1) }.is_some_and(|d| d.value() != 0))
+        },
+    )
+}
+
 /// Whether an ordinary table has inheritance children (relhassubclass can be stale after the
 /// last child is dropped, so pg_inherits decides; it is read only when the flag is set).
 pub fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
@@ -318,7 +346,15 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         }
         None => return Err(KeysetError::NotPageable { relation }),
     };
-    if kind == RelationKind::Table && form.relhassubclass && has_inheritance_children((*rel).rd_id)?
+    // A parent over foreign tables (postgres_fdw shards), as partitions or inheritance
+    // children: no unique index can span its shards, so its key is the caller's declaration.
+    let sharded = matches!(kind, RelationKind::Table | RelationKind::PartitionedTable)
+        && form.relhassubclass
+        && has_foreign_descendants((*rel).rd_id)?;
+    if kind == RelationKind::Table
+        && !sharded
+        && form.relhassubclass
+        && has_inheritance_children((*rel).rd_id)?
     {
         return Err(KeysetError::InheritanceChildren { relation });
     }
@@ -357,6 +393,34 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         _ => None,
     };
     let (key, index_target, column_map): (Key, Option<IndexTarget>, ColumnMap) = match &view_base {
+        None if sharded => {
+            let Some(names) = listing.key else {
+                return Err(KeysetError::NoKey {
+                    relation,
+                    kind,
+                    hint: format!(
+                        "A parent over foreign tables has no unique index across its shards: name \
+                         its key, e.g. keyset_page('{}', ..., key => 'id') (its uniqueness across \
+                         the shards is the caller's promise).",
+                        qualified.replace('\'', "''")
+                    ),
+                });
+            };
+            for (name, attnum) in names.iter().zip(key_attnums.iter().flatten()) {
+                if !attrs.attrs[*attnum as usize - 1].attnotnull {
+                    return Err(KeysetError::KeyColumnNullable {
+                        relation: relation.clone(),
+                        column: name.clone(),
+                    });
+                }
+            }
+            let key = Key {
+                columns: names.to_vec(),
+                source: KeySource::Argument { index: None },
+            };
+            // No index to check: the shards' indexes are on other servers.
+            (key, None, ColumnMap::Own { kind })
+        }
         None => {
             let indexes = key::unique_indexes(rel);
             if kind.knows_not_null() {
@@ -484,12 +548,16 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         })
     })?;
     let row = row_json::row_attrs(attrs.attrs);
+    // A sharded parent gets the bounds too: a plain bound on the leading column ships to each
+    // shard in its Remote SQL, where a row value never does (postgres_fdw streamed every row).
     let partitioned = kind == RelationKind::PartitionedTable
+        || sharded
         || matches!(&view_base, Some(Ok(b)) if b.kind == RelationKind::PartitionedTable);
     Ok(Facts {
         row_type: form.reltype,
         kind,
         partitioned,
+        sharded,
         schema,
         relation,
         row_alias,
