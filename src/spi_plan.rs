@@ -28,7 +28,24 @@ use pgrx::GucSetting;
 /// `pg_keyset.plan_cache_kb`: the plan memory a backend keeps for later calls.
 pub static PLAN_CACHE_KB: GucSetting<i32> = GucSetting::<i32>::new(8 * 1024);
 
-type Key = (String, Vec<pg_sys::Oid>);
+/// SQL text, parameter types, and the plan option it was prepared with ([`plan_option`]).
+type Key = (String, Vec<pg_sys::Oid>, i32);
+
+/// How page queries are planned: always the generic plan (see [`pinned_plan`]), except on a
+/// server running Citus, which cannot run a generic plan of a page query with a cursor ("could
+/// not create distributed plan": parameters inside a pushed-down query) and plans it per call
+/// instead, as it does for its own prepared statements. Citus is preloaded where it runs, so its
+/// settings exist from the start (a GUC lookup, no catalog access).
+fn plan_option() -> i32 {
+    // SAFETY: a GUC lookup by a NUL-terminated name; missing_ok returns NULL when undefined.
+    let citus =
+        unsafe { !pg_sys::GetConfigOption(c"citus.version".as_ptr(), true, false).is_null() };
+    if citus {
+        pg_sys::CURSOR_OPT_CUSTOM_PLAN as i32
+    } else {
+        pg_sys::CURSOR_OPT_GENERIC_PLAN as i32
+    }
+}
 
 struct Kept {
     plan: pg_sys::SPIPlanPtr,
@@ -171,7 +188,7 @@ unsafe fn pinned_plan(key: Key) -> Result<(pg_sys::SPIPlanPtr, Pin), KeysetError
         text.as_ptr(),
         key.1.len() as i32,
         key.1.as_ptr().cast_mut(),
-        pg_sys::CURSOR_OPT_GENERIC_PLAN as i32,
+        key.2,
     );
     if plan.is_null() {
         // SPI_prepare raises its own ERROR for SQL problems; NULL here means SPI misuse.
@@ -393,7 +410,7 @@ pub fn run<T>(
     // SAFETY: one execution of a pinned plan inside a connection the guard closes.
     unsafe {
         let _connection = Connection::open()?;
-        let key: Key = (sql, argtypes.to_vec());
+        let key: Key = (sql, argtypes.to_vec(), plan_option());
         let (plan, pin) = pinned_plan(key)?;
         let mut args = args.to_vec();
         let nulls = vec![b' ' as std::os::raw::c_char; args.len()];
@@ -423,7 +440,7 @@ pub fn run_to<T>(
     unsafe {
         let _connection = Connection::open()?;
         inside();
-        let key: Key = (sql, argtypes.to_vec());
+        let key: Key = (sql, argtypes.to_vec(), plan_option());
         let (plan, pin) = pinned_plan(key)?;
         let params = pg_sys::makeParamList(argtypes.len() as i32);
         let slots = (*params).params.as_mut_slice(argtypes.len());
