@@ -50,6 +50,16 @@ pub fn explain(
         deallocated: false,
     };
     spi_plan::run_once(&prepare, &[], &[], |_| Ok(()))?;
+    if spi_plan::plan_option() == pg_sys::CURSOR_OPT_CUSTOM_PLAN as i32 {
+        // Citus plans page queries per call (spi_plan::plan_option): explain that plan. LOCAL
+        // ends with this function's own SET at its return.
+        spi_plan::run_once(
+            "SET LOCAL plan_cache_mode = force_custom_plan",
+            &[],
+            &[],
+            |_| Ok(()),
+        )?;
+    }
     let options = if analyze {
         "ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF"
     } else {

@@ -36,7 +36,7 @@ type Key = (String, Vec<pg_sys::Oid>, i32);
 /// not create distributed plan": parameters inside a pushed-down query) and plans it per call
 /// instead, as it does for its own prepared statements. Citus is preloaded where it runs, so its
 /// settings exist from the start (a GUC lookup, no catalog access).
-fn plan_option() -> i32 {
+pub fn plan_option() -> i32 {
     // SAFETY: a GUC lookup by a NUL-terminated name; missing_ok returns NULL when undefined.
     let citus =
         unsafe { !pg_sys::GetConfigOption(c"citus.version".as_ptr(), true, false).is_null() };

@@ -111,3 +111,10 @@ echo "ok walks on Citus (tenant-distributed composite key, distributed by id; fi
 plan=$(c -At -U citus_reader -d postgres -c "select plan from keyset_explain('tenant_rows', 'created_at', 'desc', null, 20, filter => '{\"tenant_id\": 7}')")
 grep -q "Task Count: 1" <<<"$plan" || { echo "a tenant's page is not a single-shard query:"; echo "$plan"; exit 1; }
 echo "ok a tenant's page is a single-shard router query"
+
+# EXPLAIN ANALYZE through Citus: the page query carries no whole-row value (Citus fails on one inside
+# a pushed-down query with 22P02 "malformed record literal").
+cursor=$(c -At -U citus_reader -d postgres -c "select next_cursor from keyset_page('events', 'created_at', 'asc', null, 20)")
+c -At -U citus_reader -d postgres -c "select plan from keyset_explain('events', 'created_at', 'asc', '$cursor', 20, with_analyze => true)" >/dev/null
+c -At -U citus_reader -d postgres -c "select plan from keyset_explain('tenant_rows', 'created_at', 'desc', null, 20, filter => '{\"tenant_id\": 7}', with_analyze => true)" >/dev/null
+echo "ok keyset_explain(with_analyze => true) on Citus"
