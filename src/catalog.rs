@@ -247,31 +247,29 @@ unsafe fn check_privilege(rel: pg_sys::Relation) -> Result<(), KeysetError> {
 /// Whether any partition or inheritance child of a relation, at any depth, is a foreign table
 /// (a parent over postgres_fdw shards). Read only when `relhassubclass` is set.
 pub fn has_foreign_descendants(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
-    let sql = "WITH RECURSIVE d(relid) AS (SELECT i.inhrelid FROM pg_catalog.pg_inherits i \
-               WHERE i.inhparent OPERATOR(pg_catalog.=) $1 UNION SELECT i.inhrelid \
-               FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent OPERATOR(pg_catalog.=) d.relid) \
-               SELECT EXISTS (SELECT 1 FROM d JOIN pg_catalog.pg_class c \
-               ON c.oid OPERATOR(pg_catalog.=) d.relid \
-               WHERE c.relkind OPERATOR(pg_catalog.=) 'f'::pg_catalog.\"char\")";
-    spi_plan::run(
-        true,
-        sql.to_string(),
-        &[pg_sys::OIDOID],
-        &[pg_sys::Datum::from(relid)],
-        |r| {
-            if r.len() != 1 || r.column_type(1) != pg_sys::BOOLOID {
-                return Err(KeysetError::Internal("unexpected result from pg_inherits"));
-            }
-            // SAFETY: one boolean column, checked above.
-            Ok(unsafe { r.row(0).datum(1) }.is_some_and(|d| d.value() != 0))
-        },
+    exists_for(
+        relid,
+        "WITH RECURSIVE d(relid) AS (SELECT i.inhrelid FROM pg_catalog.pg_inherits i \
+         WHERE i.inhparent OPERATOR(pg_catalog.=) $1 UNION SELECT i.inhrelid \
+         FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent OPERATOR(pg_catalog.=) d.relid) \
+         SELECT EXISTS (SELECT 1 FROM d JOIN pg_catalog.pg_class c \
+         ON c.oid OPERATOR(pg_catalog.=) d.relid \
+         WHERE c.relkind OPERATOR(pg_catalog.=) 'f'::pg_catalog.\"char\")",
     )
 }
 
 /// Whether an ordinary table has inheritance children (relhassubclass can be stale after the
 /// last child is dropped, so pg_inherits decides; it is read only when the flag is set).
 pub fn has_inheritance_children(relid: pg_sys::Oid) -> Result<bool, KeysetError> {
-    let sql = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent OPERATOR(pg_catalog.=) $1)";
+    exists_for(
+        relid,
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i \
+         WHERE i.inhparent OPERATOR(pg_catalog.=) $1)",
+    )
+}
+
+/// The one boolean of a catalog query `sql` about relation `relid` (its `$1`).
+fn exists_for(relid: pg_sys::Oid, sql: &str) -> Result<bool, KeysetError> {
     spi_plan::run(
         true,
         sql.to_string(),
@@ -392,6 +390,19 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         RelationKind::View => Some(view_key::base_of(rel)?),
         _ => None,
     };
+    // The columns `key` names must be NOT NULL where the catalog knows (a table's).
+    let named_key_not_null = || -> Result<(), KeysetError> {
+        let names = listing.key.unwrap_or(&[]);
+        for (name, attnum) in names.iter().zip(key_attnums.iter().flatten()) {
+            if !attrs.attrs[*attnum as usize - 1].attnotnull {
+                return Err(KeysetError::KeyColumnNullable {
+                    relation: relation.clone(),
+                    column: name.clone(),
+                });
+            }
+        }
+        Ok(())
+    };
     let (key, index_target, column_map): (Key, Option<IndexTarget>, ColumnMap) = match &view_base {
         None if sharded => {
             let Some(names) = listing.key else {
@@ -406,14 +417,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
                     ),
                 });
             };
-            for (name, attnum) in names.iter().zip(key_attnums.iter().flatten()) {
-                if !attrs.attrs[*attnum as usize - 1].attnotnull {
-                    return Err(KeysetError::KeyColumnNullable {
-                        relation: relation.clone(),
-                        column: name.clone(),
-                    });
-                }
-            }
+            named_key_not_null()?;
             let key = Key {
                 columns: names.to_vec(),
                 source: KeySource::Argument { index: None },
@@ -424,19 +428,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         None => {
             let indexes = key::unique_indexes(rel);
             if kind.knows_not_null() {
-                for (name, attnum) in listing
-                    .key
-                    .unwrap_or(&[])
-                    .iter()
-                    .zip(key_attnums.iter().flatten())
-                {
-                    if !attrs.attrs[*attnum as usize - 1].attnotnull {
-                        return Err(KeysetError::KeyColumnNullable {
-                            relation: relation.clone(),
-                            column: name.clone(),
-                        });
-                    }
-                }
+                named_key_not_null()?;
             }
             let (attnums, source) = key::own_key(kind, &indexes, key_attnums.as_deref())
                 .map_err(|e| key::own_key_error(e, kind, &relation, &qualified, &key_sql()))?;
