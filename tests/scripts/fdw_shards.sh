@@ -60,6 +60,22 @@ do $$ begin
   raise exception 'events_i without key was accepted';
 exception when invalid_column_reference then null;
 end $$;
+-- Hostile cursors on a sharded parent: a tampered one, and one minted for another listing, are
+-- 22023, never a page.
+do $$
+declare c text; bad text;
+begin
+  select next_cursor into c from keyset_page('events_p', 'created_at', 'asc', null, 5, key => 'id');
+  bad := left(c, -3) || 'AAA';
+  foreach c in array array[bad, 'not a cursor',
+      (select next_cursor from keyset_page('events_i', 'kind desc, created_at', 'asc', null, 5, key => 'id'))] loop
+    begin
+      perform keyset_page('events_p', 'created_at', 'asc', c, 5, key => 'id');
+      raise exception 'a hostile cursor was accepted: %', c;
+    exception when invalid_parameter_value then null;
+    end;
+  end loop;
+end $$;
 -- Walks, forwards with after and backwards with before, against ORDER BY.
 do $$
 declare

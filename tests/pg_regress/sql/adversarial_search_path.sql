@@ -34,6 +34,7 @@ create function evil.minus_jsonb(jsonb, integer) returns jsonb language sql as $
 create operator evil.- (leftarg = jsonb, rightarg = integer, function = evil.minus_jsonb);
 create function evil.to_jsonb(anyelement) returns jsonb language sql as $$ select '{}'::jsonb where evil.hijack('to_jsonb') $$;
 create function evil.row_to_json(anyelement) returns json language sql as $$ select '{}'::json where evil.hijack('row_to_json') $$;
+create function evil.to_json(anyelement) returns json language sql as $$ select '{}'::json where evil.hijack('to_json') $$;
 create function evil.count_sfunc(bigint) returns bigint language sql as $$ select $1 + 1 where evil.hijack('count') $$;
 create aggregate evil.count(*) (sfunc = evil.count_sfunc, stype = bigint, initcond = '0');
 create function evil.coalesce(jsonb, jsonb) returns jsonb language sql as $$ select $1 where evil.hijack('coalesce') $$;
@@ -49,7 +50,9 @@ returns table (rows jsonb, next_cursor text, has_more boolean, prev_cursor text,
 language sql as $$ select '["hijacked"]'::jsonb, null::text, evil.hijack('keyset_page(text)'), null::text, false $$;
 reset role;
 
-create table public.events (id int primary key, kind text not null, at timestamptz not null, n int);
+-- tags: an array column, which the page query selects through to_json.
+create table public.events (id int primary key, kind text not null, at timestamptz not null, n int,
+  tags text[] default '{a,"b c"}');
 insert into public.events select g, 'k' || (g % 3), timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour',
   case when g % 4 = 0 then null else g % 5 end from generate_series(1, 12) g;
 create index on public.events (at, id);
@@ -61,6 +64,7 @@ set local search_path = evil, public;
 -- typed rows, info, explain; with the operators' and functions' schema earlier in the path.
 select json_array_length(p.rows) as n, p.has_more, p.has_previous
 from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p;
+select p.rows -> 0 -> 'tags' as tags from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p;
 select json_array_length(p2.rows) as n, p2.has_more, p2.has_previous
 from public.keyset_page('public.events'::regclass, 'at', 'asc', null, 5) p1,
      public.keyset_page('public.events'::regclass, 'at', 'asc', p1.next_cursor, 5) p2;
