@@ -1,5 +1,5 @@
 # The commands (see README): `make demo`, `make test`, `make bench`. Each installs what it needs.
-.PHONY: demo test bench fuzz setup
+.PHONY: demo test bench bench-scale-out fuzz setup
 
 setup:
 	bash scripts/setup.sh
@@ -13,6 +13,10 @@ test:
 # BENCH_ROWS=10000000 for 10M rows; BENCH_SECONDS, BENCH_REPS per case.
 bench:
 	bash scripts/bench.sh
+
+# The scale-out cases alone (Citus, postgres_fdw); `make bench` runs them after its own.
+bench-scale-out:
+	bash scripts/bench_scale_out.sh --install
 
 # cargo-fuzz on keyset_core's parsers (nightly); FUZZ_RUNS per target (default 2,000,000).
 fuzz:

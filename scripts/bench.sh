@@ -77,3 +77,7 @@ SQL
 
 python3 scripts/bench.py --rows "$ROWS" --seconds "${BENCH_SECONDS:-3}" --reps "${BENCH_REPS:-3}" \
   --codec-bench /tmp/pg_keyset-codec-bench.txt --out "${BENCH_OUT:-bench}"
+
+# Scale-out cases (Citus, postgres_fdw) on servers of their own, after this cluster is stopped.
+cluster_stop
+bash scripts/bench_scale_out.sh

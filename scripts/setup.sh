@@ -36,6 +36,11 @@ fi
 
 # cargo lives in ~/.cargo/bin on these machines; make sure it is on PATH for non-login shells.
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# The lint tier of make test needs rustfmt and clippy (in rustup's default profile; added if missing).
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  log "adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
 if [ "$(cargo pgrx --version 2>/dev/null || true)" != "cargo-pgrx ${PGRX_VERSION}" ]; then
   log "installing cargo-pgrx ${PGRX_VERSION} (about 4-5 minutes from an empty CARGO_HOME)"
   cargo install --locked --force cargo-pgrx --version "${PGRX_VERSION}"

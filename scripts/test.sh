@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test command (`make test`): every tier, non-zero exit on any failure, one summary line.
+#   (lint) cargo fmt --check and cargo clippy --all-targets -D warnings for both crates
 #   (a) pure-Rust unit, known-answer and property tests of keyset_core (cargo test, release)
 #   (b) #[pg_test] tests inside a real server (cargo pgrx test pg15 --runas postgres)
 #   (c) golden SQL tests in tests/pg_regress through pg_regress, on a cluster of our own
@@ -43,6 +44,19 @@ cargo_counts() { # sums "test result: ... N passed; M failed" lines of a cargo t
   awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
        END { printf "%d %d\n", p, f }' "$1"
 }
+
+echo "== tier lint: cargo fmt --check and cargo clippy -D warnings, both crates"
+status=0; p=0; f=0
+for check in "cargo fmt --all -- --check" \
+             "cargo clippy --all-targets -p keyset_core -- -D warnings" \
+             "cargo clippy --all-targets -p pg_keyset --features pg15,pg_test -- -D warnings"; do
+  if $check >"$work/lint.log" 2>&1; then
+    echo "ok $check"; p=$((p + 1))
+  else
+    echo "not ok $check"; sed 's/^/    /' "$work/lint.log" | tail -n 40; f=$((f + 1))
+  fi
+done
+tier_report lint "$status" "$p" "$f"
 
 echo "== tier a: keyset_core (cargo test --release -p keyset_core)"
 cargo test --release -p keyset_core 2>&1 | tee "$work/a.log"

@@ -93,6 +93,8 @@ pub struct Facts {
     pub partitioned: bool,
     /// A parent whose partitions or inheritance children include foreign tables.
     pub sharded: bool,
+    /// The distribution column of a Citus table distributed by it (see `scale_out`).
+    pub citus_column: Option<String>,
     pub schema: String,
     pub relation: String,
     /// An alias for the relation in the page query that no column of it is named.
@@ -550,6 +552,7 @@ unsafe fn resolve_open(rel: pg_sys::Relation, listing: &Listing) -> Result<Facts
         kind,
         partitioned,
         sharded,
+        citus_column: crate::scale_out::citus_distribution_column((*rel).rd_id)?,
         schema,
         relation,
         row_alias,

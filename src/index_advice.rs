@@ -66,7 +66,6 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
         .zip(&facts.filter)
         .filter(|(c, _)| c.op.pins_column())
         .filter_map(|(_, f)| f.index_attnum)
-        .filter(|a| !order.iter().any(|k| k.attnum == *a))
         .collect();
     // Runs on every call: hash the listing and the target's current index list (from the
     // relcache, no catalog query), and look at the indexes only for a listing not seen with

@@ -23,6 +23,7 @@ mod page;
 mod request;
 mod row_json;
 mod rows_page;
+mod scale_out;
 mod shape_cache;
 mod spi_plan;
 mod sql_value;
@@ -68,6 +69,15 @@ pub extern "C-unwind" fn _PG_init() {
         c"Off: such a listing gets a NOTICE with the index to create; on: it is an ERROR (55000) with that advice as HINT.",
         &index_advice::REQUIRE_INDEX,
         pgrx::GucContext::Suset,
+        pgrx::GucFlags::default(),
+    );
+    // USERSET: an inexact flag affects only the caller's own pages.
+    pgrx::GucRegistry::define_enum_guc(
+        c"pg_keyset.has_previous",
+        c"How the flag for the side a page came from (has_previous forwards, has_more backwards) is answered.",
+        c"exact: a probe query; cursor: true iff a cursor was given (no query); auto: exact unless the page reads remote shards (Citus across shards, postgres_fdw shards).",
+        &scale_out::HAS_PREVIOUS,
+        pgrx::GucContext::Userset,
         pgrx::GucFlags::default(),
     );
     // SAFETY: registered once per backend; the callback only touches this module's state.

@@ -18,6 +18,7 @@ use crate::bound_values::{filter_values, settings_dependent_values, to_datum};
 use crate::catalog::{self, Facts};
 use crate::index_advice;
 use crate::row_json::JsonKind;
+use crate::scale_out;
 use crate::shape_cache::{self, QueryKey, Resolved, ShapeKey};
 use crate::spi_plan::{self, Results};
 use crate::sql_value::{datum_wire_string_of_base, output_text};
@@ -286,7 +287,7 @@ fn resolve(relid: pg_sys::Oid, args: &Args, generation: u64) -> Result<Resolved,
 }
 
 impl Request {
-    pub fn shape(&self, output: Output) -> PageShape<'_> {
+    pub fn shape(&self, output: Output, exact_probe: bool) -> PageShape<'_> {
         PageShape {
             schema: &self.resolved.facts.schema,
             relation: &self.resolved.facts.relation,
@@ -308,6 +309,7 @@ impl Request {
             filter: &self.resolved.filter,
             page_size: self.page_size,
             output,
+            exact_probe,
             columns: self.resolved.facts.row_columns(),
         }
     }
@@ -321,13 +323,16 @@ impl Request {
 
     /// The page query for this request's shape, built once per backend (see `shape_cache`).
     pub fn query(&self, output: Output) -> Result<Rc<PageQuery>, KeysetError> {
+        let exact_probe = scale_out::exact_probe(&self.resolved.facts, &self.resolved.filter);
         let key = QueryKey {
             cursor_nulls: self.cursor_nulls(),
             backward: self.backward,
             output,
             page_size: self.page_size,
+            exact_probe,
         };
-        self.resolved.query(key, || self.shape(output).query())
+        self.resolved
+            .query(key, || self.shape(output, exact_probe).query())
     }
 
     /// Parameter types and datums in the query's `$n` order.

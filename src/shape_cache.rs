@@ -66,6 +66,8 @@ pub struct QueryKey {
     pub backward: bool,
     pub output: Output,
     pub page_size: i32,
+    /// Whether the flag behind the cursor is probed (`pg_keyset.has_previous`).
+    pub exact_probe: bool,
 }
 
 /// A resolved listing.

@@ -119,6 +119,7 @@ pub fn filter(data: &[u8]) {
             filter: &conditions,
             page_size: 20,
             output: Output::Json,
+            exact_probe: true,
             columns: vec![
                 RowColumn {
                     name: "id",

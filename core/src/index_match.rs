@@ -32,6 +32,13 @@ pub struct OrderColumn<'a> {
 
 /// Whether an index with these key columns serves `order` after some of the `pinned` columns.
 pub fn serves(index: &[IndexColumn], order: &[OrderColumn], pinned: &[i16]) -> bool {
+    // A sort key the filter pins to one value orders nothing (the planner drops it from the
+    // ORDER BY too): `created_at, tenant_id, id` under `tenant_id = 7` is served by
+    // `(tenant_id, created_at, id)`, the multi-tenant index.
+    let order: Vec<&OrderColumn> = order
+        .iter()
+        .filter(|o| !pinned.contains(&o.attnum))
+        .collect();
     let matches = |start: usize, reversed: bool| {
         start + order.len() <= index.len()
             && order.iter().enumerate().all(|(i, o)| {
@@ -105,6 +112,35 @@ pub fn suggested_columns(
 mod tests {
     use super::*;
     use crate::sort_spec::{parse, resolve};
+
+    #[test]
+    fn a_pinned_sort_key_orders_nothing() {
+        // ORDER BY a, tenant, id under tenant = v: (tenant, a, id) serves it, (a, id) too.
+        let k = keys("a, tenant");
+        let o = order(&k, true);
+        let tenant_first = [
+            col(4, false, false),
+            col(1, false, false),
+            col(3, false, false),
+        ];
+        assert!(serves(&tenant_first, &o, &[4]));
+        assert!(serves(
+            &[col(1, false, false), col(3, false, false)],
+            &o,
+            &[4]
+        ));
+        // Not without the pin, nor in another order.
+        assert!(!serves(&tenant_first, &o, &[]));
+        assert!(!serves(
+            &[
+                col(4, false, false),
+                col(3, false, false),
+                col(1, false, false)
+            ],
+            &o,
+            &[4]
+        ));
+    }
 
     fn col(attnum: i16, desc: bool, nulls_first: bool) -> IndexColumn {
         IndexColumn {

@@ -152,6 +152,9 @@ pub struct PageShape<'a> {
     pub filter: &'a [Condition],
     pub page_size: i32,
     pub output: Output,
+    /// Probe for rows behind the cursor; false: a cursor alone says they are there (no query;
+    /// the page's own rows never depend on it). See `pg_keyset.has_previous`.
+    pub exact_probe: bool,
     /// The relation's columns, for the Json and Rows payloads.
     pub columns: Vec<RowColumn<'a>>,
 }
@@ -407,6 +410,9 @@ impl PageShape<'_> {
         let other = self.branches(&probe_order, params, true);
         if other.is_empty() {
             return "false".to_string();
+        }
+        if !self.exact_probe {
+            return "true".to_string();
         }
         let rel = self.relation_sql();
         let order = Self::order_sql(&probe_order, |i| self.col(i));

@@ -243,7 +243,7 @@ mod tests {
             ..pk(&[1])
         };
         assert_eq!(
-            choose_key(Table, &[deferrable.clone()]),
+            choose_key(Table, std::slice::from_ref(&deferrable)),
             Err(NoKey::DeferrablePrimaryKey)
         );
         // A deferrable primary key next to a usable unique index: the index.

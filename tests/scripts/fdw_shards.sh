@@ -21,6 +21,12 @@ insert into events select g, timestamptz '2024-01-01 00:00:00+00' + (g % 997) * 
 create index on events (created_at, id);
 create index on events (kind desc, created_at, id);
 analyze events;
+-- events_t: shard i holds a time range of all ids (the parent is partitioned by created_at).
+create table events_t (id bigint not null, created_at timestamptz not null, kind text not null);
+insert into events_t select g, timestamptz '2024-01-01 00:00:00+00' + (g % 997) * interval '1 minute', 'a'
+from generate_series(1, 3000) g where (g % 997) / 333 = $i - 1 or ($i = 3 and g % 997 = 996);
+create index on events_t (created_at, id);
+analyze events_t;
 SQL
 done
 q -d postgres -c "drop database if exists $db" -c "create database $db"
@@ -32,6 +38,9 @@ create role fdw_reader login;
 create table events_p (id bigint not null, created_at timestamptz not null, kind text not null)
   partition by range (id);
 create table events_i (id bigint not null, created_at timestamptz not null, kind text not null);
+-- Partitioned by time over the shards; its key (the caller's declaration) holds the partition key.
+create table events_t (id bigint not null, created_at timestamptz not null, kind text not null)
+  partition by range (created_at);
 do \$\$ begin for i in 1..3 loop
   execute format('create server shard%s foreign data wrapper postgres_fdw options (host %L, port %L, dbname %L)',
                  i, '$host', '$port', '${db}_shard' || i);
@@ -42,8 +51,12 @@ do \$\$ begin for i in 1..3 loop
                  i, (i - 1) * 1000 + 1, i * 1000 + 1, i, 'events');
   execute format('create foreign table events_i%s () inherits (events_i) server shard%s options (table_name %L)',
                  i, i, 'events');
+  execute format('create foreign table events_t%s partition of events_t for values from (%L) to (%L) server shard%s options (table_name %L)',
+                 i, timestamptz '2024-01-01 00:00:00+00' + (i - 1) * 333 * interval '1 minute',
+                 case when i = 3 then timestamptz '2024-01-02 00:00:00+00'
+                      else timestamptz '2024-01-01 00:00:00+00' + i * 333 * interval '1 minute' end, i, 'events_t');
 end loop; end \$\$;
-grant select on events_p, events_i to fdw_reader;
+grant select on events_p, events_i, events_t to fdw_reader;
 SQL
 
 q -U fdw_reader -d "$db" <<'SQL'
@@ -86,13 +99,14 @@ begin
     ('events_p', 'created_at', 'asc', null::jsonb, 'created_at, id'),
     ('events_i', 'created_at', 'desc', null, 'created_at desc, id desc'),
     ('events_p', 'kind desc, created_at', 'asc', null, 'kind desc, created_at, id'),
-    ('events_i', 'created_at', 'asc', '{"kind": "b"}', 'created_at, id')
+    ('events_i', 'created_at', 'asc', '{"kind": "b"}', 'created_at, id'),
+    ('events_t', 'created_at', 'desc', null, 'created_at desc, id desc')
   loop
     execute format('select array_agg(id order by %s) from %I where %s', order_sql, rel,
                    case when filt is null then 'true' else 'kind = ''b''' end) into expected;
     got := '{}'; c := null; pages := 0;
     loop
-      select * into p from keyset_page(rel::regclass, spec, dir, c, 97, filter => filt, key => 'id');
+      select * into p from keyset_page(rel::regclass, spec, dir, c, 97, filter => filt, key => case when rel = 'events_t' then 'id, created_at' else 'id' end);
       got := got || array(select (e->>'id')::bigint from json_array_elements(p.rows) e);
       pages := pages + 1;
       exit when not p.has_more;
@@ -105,14 +119,14 @@ begin
     begin
       c := null;
       loop
-        select * into p from keyset_page(rel::regclass, spec, dir, c, 97, filter => filt, key => 'id');
+        select * into p from keyset_page(rel::regclass, spec, dir, c, 97, filter => filt, key => case when rel = 'events_t' then 'id, created_at' else 'id' end);
         exit when not p.has_more;
         c := p.next_cursor;
       end loop;
       got := array(select (e->>'id')::bigint from json_array_elements(p.rows) e);
       c := p.prev_cursor;
       while c is not null loop
-        select * into p from keyset_page(rel::regclass, spec, dir, null, 97, before => c, filter => filt, key => 'id');
+        select * into p from keyset_page(rel::regclass, spec, dir, null, 97, before => c, filter => filt, key => case when rel = 'events_t' then 'id, created_at' else 'id' end);
         got := array(select (e->>'id')::bigint from json_array_elements(p.rows) e) || got;
         exit when not p.has_previous;
         c := p.prev_cursor;
@@ -145,7 +159,26 @@ for rel in events_p events_i; do
   if [ "${read_rows:-0}" -gt 300 ]; then
     echo "$rel: shards returned $read_rows rows for a 20-row page at 99%"; echo "$plan"; exit 1
   fi
-  echo "ok $rel: Remote SQL bound on $remote scans, $read_rows rows from the shards at 99%"
+  # pg_keyset.has_previous = auto: over remote shards the flag comes from the cursor, no probe
+  # (it was a second remote query per shard).
+  scans=$(grep -c 'Foreign Scan on' <<<"$plan" || true)
+  if [ "$scans" -ne 3 ] || ! grep -q "true AS probe" <<<"$sql"; then
+    echo "$rel: expected one scan per shard and no probe, got $scans scans"; echo "$sql"; exit 1
+  fi
+  echo "ok $rel: Remote SQL bound on $remote scans, $read_rows rows from the shards at 99%, no probe round"
 done
+# The time-partitioned parent, composite key holding the partition key: a page at 99% reads the
+# last shard alone (the bound prunes the partitions before the cursor).
+cursor=""
+for n in 1000 1000 970; do  # 2,970 rows in (page_size is at most 1000)
+  cursor=$(q -At -U fdw_reader -d "$db" -v c="$cursor" <<<"select next_cursor from keyset_page('events_t', 'created_at', 'asc', nullif(:'c', ''), $n, key => 'id, created_at')")
+done
+plan=$(q -At -U fdw_reader -d "$db" -c "select plan from keyset_explain('events_t', 'created_at', 'asc', '$cursor', 20, key => 'id, created_at', with_analyze => true)")
+if [ "$(grep -c 'Foreign Scan on' <<<"$plan" || true)" -ne 1 ] || ! grep -q 'events_t3' <<<"$plan"; then
+  echo "events_t: expected the last shard alone at 99%:"; echo "$plan"; exit 1
+fi
+rows=$(q -At -U fdw_reader -d "$db" -c "select jsonb_array_length(rows::jsonb) from keyset_page('events_t', 'created_at', 'asc', '$cursor', 20, key => 'id, created_at')")
+[ "$rows" = 20 ] || { echo "events_t: a page of $rows rows at 99%"; exit 1; }
+echo "ok events_t (partitioned by time over shards, key id, created_at): the 99% page reads one shard"
 q -d postgres -c "drop database $db" -c "drop database ${db}_shard1" -c "drop database ${db}_shard2" \
   -c "drop database ${db}_shard3" -c "drop role fdw_reader"

@@ -29,6 +29,7 @@ fn shape<'a>(
         filter: &[],
         page_size: 20,
         output,
+        exact_probe: true,
         columns: vec![],
     }
 }
@@ -219,6 +220,42 @@ fn first_pages_have_no_probe_and_no_parameters() {
 }
 
 #[test]
+fn without_the_exact_probe_a_cursor_alone_answers() {
+    // pg_keyset.has_previous = cursor (or auto over remote shards): no probe subquery, the
+    // flag is the constant true behind a cursor, and the page's own rows are unchanged.
+    let keys = resolve(&parse("p, q desc").unwrap(), Asc, &["id".to_string()]);
+    for backward in [false, true] {
+        let exact = shape(
+            &keys,
+            &["p"],
+            Some(vec![false, false, false]),
+            backward,
+            Output::Json,
+        );
+        let mut inexact = exact.clone();
+        inexact.exact_probe = false;
+        let (exact, inexact) = (exact.query().unwrap(), inexact.query().unwrap());
+        assert!(exact.sql.contains("LIMIT 1) IS NOT NULL"), "{}", exact.sql);
+        assert!(!inexact.sql.contains("LIMIT 1)"), "{}", inexact.sql);
+        assert!(
+            inexact.sql.contains(", true AS probe FROM"),
+            "{}",
+            inexact.sql
+        );
+        assert_eq!(inexact.probe_sql, "SELECT true");
+        assert_eq!(wheres(&exact.sql), wheres(&inexact.sql));
+        assert_eq!(
+            (exact.params, exact.layout),
+            (inexact.params, inexact.layout)
+        );
+    }
+    // A first page has nothing behind it either way.
+    let mut first = shape(&keys, &["p"], None, false, Output::Json);
+    first.exact_probe = false;
+    assert_eq!(first.query().unwrap().probe_sql, "SELECT false");
+}
+
+#[test]
 fn layouts() {
     let keys = resolve(&parse("a").unwrap(), Asc, &["id".to_string()]);
     let c = || Some(vec![false, false]);
@@ -374,6 +411,7 @@ fn filters_are_conjuncts_with_parameters_after_the_cursors() {
         filter: &filter,
         page_size: 5,
         output: Output::Rows,
+        exact_probe: true,
         columns: vec![],
     };
     let q = shape.query().unwrap();
@@ -536,6 +574,7 @@ fn all_shapes(mut each: impl FnMut(&PageShape, &PageQuery)) {
                                         filter: f,
                                         page_size: 7,
                                         output,
+                                        exact_probe: true,
                                         columns: vec![],
                                     };
                                     if let Some(n) = &shape.cursor_nulls {
@@ -617,10 +656,8 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
     );
     let conds: Vec<String> = (0..conditions.div_ceil(2))
         .map(|i| {
-            format!(
-                "\"{}\": {{\">\": 1, \"<\": 9}}",
-                format!("f{i:02}{}", "n".repeat(60))
-            )
+            let name = format!("f{i:02}{}", "n".repeat(60));
+            format!("\"{name}\": {{\">\": 1, \"<\": 9}}")
         })
         .collect();
     let filter = crate::filter::parse(&format!("{{{}}}", conds.join(", "))).unwrap();
@@ -643,6 +680,7 @@ fn largest(columns: usize, conditions: usize) -> Result<PageQuery, KeysetError> 
         filter: &filter,
         page_size: 10_000,
         output: Output::Json,
+        exact_probe: true,
         columns: vec![],
     };
     shape.query()

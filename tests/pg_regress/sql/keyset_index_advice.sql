@@ -21,6 +21,15 @@ select has_more from keyset_page('adv', 'b desc');
 create index on adv (c, a, id);
 select has_more from keyset_page('adv', 'a', filter => '{"c": 7}');
 select has_more from keyset_page('adv', 'a', filter => '{"c": null}');
+-- A multi-tenant key: the sort reaches tenant_id after created_at, but the filter pins it, so
+-- the tenant's index (tenant_id, created_at, id) serves the listing (no NOTICE).
+create table tenant_adv (tenant_id int not null, id int not null, created_at timestamptz not null,
+                         primary key (tenant_id, id));
+select has_more from keyset_page('tenant_adv', 'created_at', filter => '{"tenant_id": 7}');
+create index on tenant_adv (tenant_id, created_at, id);
+select has_more from keyset_page('tenant_adv', 'created_at desc', filter => '{"tenant_id": 7}');
+-- Across tenants it still needs its own index.
+select has_more from keyset_page('tenant_adv', 'created_at');
 -- Not served: NULL placement differs on a nullable column; a partial index.
 select has_more from keyset_page('adv', 'c nulls first, a');
 create index on adv (c desc, id desc) where c > 0;
