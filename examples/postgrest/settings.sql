@@ -1,0 +1,34 @@
+-- The statements PostgREST v12 sends for `GET /rpc/keyset_page?...` and `POST /rpc/keyset_page`,
+-- as PREPAREd statements (this file: the settings; call.sql: the call; request.sql: the
+-- transaction around them). psql's PREPARE/EXECUTE is the SQL spelling of the extended
+-- protocol's Parse/Bind that PostgREST (hasql, db-prepared-statements = true) uses, with the same
+-- parameter types: the request's arguments as one `json` parameter, every other value `unknown`
+-- (inferred as text by set_config). The statement texts are byte for byte what PostgREST builds.
+--
+-- Followed: PostgREST v12.2.12 (tag v12.2.12, commit cd3cf9ed978c8892e3ac460cb4d0b8c621d4c98f):
+--   src/PostgREST/Query.hs               runQuery: one transaction per request, its isolation
+--                                        level and mode from the plan; setPgLocals (below)
+--   src/PostgREST/Plan.hs                callReadPlan: GET is always READ ONLY; POST is READ ONLY
+--                                        too, keyset_page being STABLE; the arguments are the query
+--                                        parameters (GET) or the body's keys (POST)
+--   src/PostgREST/Plan/CallPlan.hs       jsonRpcParams: GET's query parameters become one JSON
+--                                        object of *strings*; POST passes its body as it came
+--   src/PostgREST/Query/QueryBuilder.hs  callPlanToQuery: named arguments `"x" := pgrst_body."x"`
+--                                        for the parameters given, in the function's order
+--   src/PostgREST/Query/SqlFragment.hs   fromJsonBodyF (json_to_record, typed by pg_proc),
+--                                        setConfigLocal, asJsonF, countF, currentSettingF
+--   src/PostgREST/Query/Statements.hs    prepareCall: the WITH pgrst_source ... json_agg wrapper
+--   src/PostgREST/SchemaCache.hs         funcsSqlQuery: a parameter's type is `type::regtype::text`
+--   src/PostgREST/Error.hs               pgErrorStatus: SQLSTATE -> HTTP status (run.sh)
+-- and hasql-transaction 1.0.1.4 (postgrest.cabal: >= 1.0.1 && < 1.1),
+--   library/Hasql/Transaction/Private/SQL.hs and Sessions.hs: the transaction is
+--   `BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY` ... `COMMIT` (`ABORT` after an error).
+--
+-- Per request, first: the transaction-local settings (Query.hs, setPgLocals). set_config(...,
+--    true) is SET LOCAL; 'role' is SET LOCAL ROLE to the JWT's role (db-anon-role without a JWT).
+--    $1 search_path ('"keyset", "public"': the db-schemas schema, then db-extra-search-path),
+--    $2 role, $3 request.jwt.claims (the JWT's claims as JSON, "role" included), $4 method,
+--    $5 path, $6 request.headers (JSON, lower-case names), $7 request.cookies (JSON).
+--    (Per-role settings from ALTER ROLE web_user SET ..., if any, would come between search_path
+--    and role, as set_config($n, $m, true); none are configured here.)
+PREPARE pgrst_locals AS select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true), set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true), set_config('request.cookies', $7, true);
