@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use keyset_core::filter::Condition;
+use keyset_core::filter::{Condition, FilterOp, FilterValue};
 use keyset_core::index_match::{self, IndexColumn, OrderColumn};
 use keyset_core::sort_spec::SortKey;
 use pgrx::pg_sys;
@@ -67,6 +67,13 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
         .filter(|(c, _)| c.op.pins_column())
         .filter_map(|(_, f)| f.index_attnum)
         .collect();
+    // Pinned by `=` alone (IS NULL pins a leading index column but orders like any key).
+    let equal: Vec<i16> = filter
+        .iter()
+        .zip(&facts.filter)
+        .filter(|(c, _)| c.op == FilterOp::Eq && matches!(c.value, FilterValue::Scalar(_)))
+        .filter_map(|(_, f)| f.index_attnum)
+        .collect();
     // Runs on every call: hash the listing and the target's current index list (from the
     // relcache, no catalog query), and look at the indexes only for a listing not seen with
     // these indexes. A new or dropped index changes the key, so it is noticed at once.
@@ -81,7 +88,7 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
     for k in &facts.keys {
         k.sort.hash(&mut h);
     }
-    (&attnums, &pinned, &indexes).hash(&mut h);
+    (&attnums, &pinned, &equal, &indexes).hash(&mut h);
     let key = h.finish();
     let known = CHECKED.with(|c| c.borrow().get(&key).copied());
     let required = REQUIRE_INDEX.get();
@@ -92,7 +99,7 @@ pub fn check(facts: &Facts, filter: &[Condition]) -> Result<(), KeysetError> {
         Some(false) if !required => false,
         _ => {
             // SAFETY: as above.
-            let served = unsafe { served(rel, facts, &order, &pinned) };
+            let served = unsafe { served(rel, facts, &order, &pinned, &equal) };
             CHECKED.with(|c| {
                 let mut checked = c.borrow_mut();
                 if checked.len() >= MAX_CHECKED {
@@ -209,6 +216,7 @@ unsafe fn served(
     facts: &Facts,
     order: &[OrderColumn],
     pinned: &[i16],
+    equal: &[i16],
 ) -> bool {
     let list = pg_sys::RelationGetIndexList(rel);
     if list.is_null() {
@@ -218,7 +226,7 @@ unsafe fn served(
     cells.iter().any(|cell| {
         let irel = pg_sys::index_open(cell.oid_value, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         let ok = index_columns(irel, facts)
-            .is_some_and(|columns| index_match::serves(&columns, order, pinned));
+            .is_some_and(|columns| index_match::serves(&columns, order, pinned, equal));
         pg_sys::index_close(irel, pg_sys::AccessShareLock as pg_sys::LOCKMODE);
         ok
     })

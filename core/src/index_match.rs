@@ -30,29 +30,46 @@ pub struct OrderColumn<'a> {
     pub not_null: bool,
 }
 
-/// Whether an index with these key columns serves `order` after some of the `pinned` columns.
-pub fn serves(index: &[IndexColumn], order: &[OrderColumn], pinned: &[i16]) -> bool {
-    // A sort key the filter pins to one value orders nothing (the planner drops it from the
+/// Whether an index with these key columns serves `order` after some of the `pinned` columns
+/// (`col = v` or `col IS NULL`); `equal` are the columns pinned by `=`.
+pub fn serves(index: &[IndexColumn], order: &[OrderColumn], pinned: &[i16], equal: &[i16]) -> bool {
+    // A sort key after the first that `=` fixes orders nothing (the planner drops it from the
     // ORDER BY too): `created_at, tenant_id, id` under `tenant_id = 7` is served by
-    // `(tenant_id, created_at, id)`, the multi-tenant index.
+    // `(tenant_id, created_at, id)`, the multi-tenant index. Not the first key: the cursor's row
+    // value starts with it, and only an index on it bounds each page's range (the key's index
+    // alone would order `x, id` under `x = 5` but scan from the start on every page). Not
+    // `IS NULL` either: the planner keeps such a key.
     let order: Vec<&OrderColumn> = order
         .iter()
-        .filter(|o| !pinned.contains(&o.attnum))
+        .enumerate()
+        .filter(|(i, o)| *i == 0 || !equal.contains(&o.attnum))
+        .map(|(_, o)| o)
         .collect();
     let matches = |start: usize, reversed: bool| {
-        start + order.len() <= index.len()
-            && order.iter().enumerate().all(|(i, o)| {
-                let k = if reversed {
-                    o.key.reversed()
-                } else {
-                    o.key.clone()
-                };
-                let c = &index[start + i];
-                c.attnum == o.attnum
-                    && c.orders_like_order_by
-                    && c.desc == (k.direction == Direction::Desc)
-                    && (o.not_null || c.nulls_first == k.nulls_first)
-            })
+        let mut j = start;
+        order.iter().all(|o| {
+            // An index column fixed by `=` may also sit between the keys: (a, b, id) serves
+            // `a, b` under `b = 5`.
+            while index
+                .get(j)
+                .is_some_and(|c| c.attnum != o.attnum && equal.contains(&c.attnum))
+            {
+                j += 1;
+            }
+            let Some(c) = index.get(j) else {
+                return false;
+            };
+            j += 1;
+            let k = if reversed {
+                o.key.reversed()
+            } else {
+                o.key.clone()
+            };
+            c.attnum == o.attnum
+                && c.orders_like_order_by
+                && c.desc == (k.direction == Direction::Desc)
+                && (o.not_null || c.nulls_first == k.nulls_first)
+        })
     };
     // Try each number of leading pinned columns.
     (0..=index.len())
@@ -114,32 +131,29 @@ mod tests {
     use crate::sort_spec::{parse, resolve};
 
     #[test]
-    fn a_pinned_sort_key_orders_nothing() {
+    fn a_sort_key_fixed_by_equality_orders_nothing() {
+        let c = |a| col(a, false, false);
         // ORDER BY a, tenant, id under tenant = v: (tenant, a, id) serves it, (a, id) too.
         let k = keys("a, tenant");
         let o = order(&k, true);
-        let tenant_first = [
-            col(4, false, false),
-            col(1, false, false),
-            col(3, false, false),
-        ];
-        assert!(serves(&tenant_first, &o, &[4]));
-        assert!(serves(
-            &[col(1, false, false), col(3, false, false)],
-            &o,
-            &[4]
-        ));
-        // Not without the pin, nor in another order.
-        assert!(!serves(&tenant_first, &o, &[]));
-        assert!(!serves(
-            &[
-                col(4, false, false),
-                col(3, false, false),
-                col(1, false, false)
-            ],
-            &o,
-            &[4]
-        ));
+        assert!(serves(&[c(4), c(1), c(3)], &o, &[4], &[4]));
+        assert!(serves(&[c(1), c(3)], &o, &[4], &[4]));
+        // Not without the pin, nor in another order, nor under IS NULL (the planner keeps an
+        // IS NULL key in the ORDER BY).
+        assert!(!serves(&[c(4), c(1), c(3)], &o, &[], &[]));
+        assert!(!serves(&[c(4), c(3), c(1)], &o, &[4], &[4]));
+        assert!(!serves(&[c(1), c(3)], &o, &[4], &[]));
+        // The first key stays even when fixed: the key's index alone (id) orders `a, id`
+        // under a = v but cannot bound the cursor's row value (a, id): every page would scan
+        // from the start.
+        let k = keys("a");
+        assert!(!serves(&[c(3)], &order(&k, true), &[1], &[1]));
+        assert!(serves(&[c(1), c(3)], &order(&k, true), &[1], &[1]));
+        // A fixed index column between the keys: (a, b, id) serves `a, b` under b = v.
+        let k = keys("a, b");
+        assert!(serves(&[c(1), c(2), c(3)], &order(&k, true), &[2], &[2]));
+        // (And without the pin the index matches the order as it stands.)
+        assert!(serves(&[c(1), c(2), c(3)], &order(&k, true), &[2], &[]));
     }
 
     fn col(attnum: i16, desc: bool, nulls_first: bool) -> IndexColumn {
@@ -175,9 +189,9 @@ mod tests {
     fn forward_and_backward_scans() {
         let k = keys("a");
         let idx = [col(1, false, false), col(3, false, false)];
-        assert!(serves(&idx, &order(&k, true), &[]));
+        assert!(serves(&idx, &order(&k, true), &[], &[]));
         let k = keys("a desc");
-        assert!(serves(&idx, &order(&k, true), &[]));
+        assert!(serves(&idx, &order(&k, true), &[], &[]));
         // Mixed directions need a mixed index.
         let k = keys("a desc, b");
         let plain = [
@@ -185,21 +199,21 @@ mod tests {
             col(2, false, false),
             col(3, false, false),
         ];
-        assert!(!serves(&plain, &order(&k, true), &[]));
+        assert!(!serves(&plain, &order(&k, true), &[], &[]));
         let mixed = [
             col(1, true, true),
             col(2, false, false),
             col(3, false, false),
         ];
-        assert!(serves(&mixed, &order(&k, true), &[]));
+        assert!(serves(&mixed, &order(&k, true), &[], &[]));
     }
 
     #[test]
     fn null_placement_matters_only_for_nullable_columns() {
         let k = keys("a nulls first");
         let idx = [col(1, false, false), col(3, false, false)];
-        assert!(serves(&idx, &order(&k, true), &[]));
-        assert!(!serves(&idx, &order(&k, false), &[]));
+        assert!(serves(&idx, &order(&k, true), &[], &[]));
+        assert!(!serves(&idx, &order(&k, false), &[], &[]));
     }
 
     #[test]
@@ -210,8 +224,8 @@ mod tests {
             col(1, false, false),
             col(3, false, false),
         ];
-        assert!(!serves(&idx, &order(&k, true), &[]));
-        assert!(serves(&idx, &order(&k, true), &[4]));
+        assert!(!serves(&idx, &order(&k, true), &[], &[]));
+        assert!(serves(&idx, &order(&k, true), &[4], &[4]));
         let c_collation = [
             IndexColumn {
                 orders_like_order_by: false,
@@ -219,7 +233,7 @@ mod tests {
             },
             col(3, false, false),
         ];
-        assert!(!serves(&c_collation, &order(&k, true), &[]));
+        assert!(!serves(&c_collation, &order(&k, true), &[], &[]));
     }
 
     #[test]

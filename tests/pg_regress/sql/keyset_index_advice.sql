@@ -30,6 +30,15 @@ create index on tenant_adv (tenant_id, created_at, id);
 select has_more from keyset_page('tenant_adv', 'created_at desc', filter => '{"tenant_id": 7}');
 -- Across tenants it still needs its own index.
 select has_more from keyset_page('tenant_adv', 'created_at');
+-- Only `=` drops a sort key, and never the first one: with x first and pinned, the key's index
+-- alone would order the page but scan from the start on every page; under IS NULL the planner
+-- keeps the key. Both get the NOTICE.
+create table pin_adv (id int primary key, x int, b text);
+select has_more from keyset_page('pin_adv', 'x', filter => '{"x": 5}');
+select has_more from keyset_page('pin_adv', 'b', filter => '{"b": null}');
+-- A column fixed by `=` between the keys of an index: (x, b, id) serves `x, b` under b = 'v'.
+create index on pin_adv (x, b, id);
+select has_more from keyset_page('pin_adv', 'x, b', filter => '{"b": "v"}');
 -- Not served: NULL placement differs on a nullable column; a partial index.
 select has_more from keyset_page('adv', 'c nulls first, a');
 create index on adv (c desc, id desc) where c > 0;
