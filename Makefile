@@ -1,8 +1,17 @@
-# The commands (see README): `make demo`, `make test`, `make bench`. Each installs what it needs.
-.PHONY: demo test bench bench-scale-out fuzz setup
+# The commands (README, Install; all of them in docs/testing.md). Each installs what it needs.
+.PHONY: demo test bench bench-scale-out fuzz setup package install
 
 setup:
 	bash scripts/setup.sh
+
+# From source: the release build into the system's PostgreSQL 15.
+install:
+	bash scripts/setup.sh
+	PATH="$${CARGO_HOME:-$$HOME/.cargo}/bin:$$PATH" cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config
+
+# target/debian/postgresql-15-pg-keyset_<version>_amd64.deb (apt-get install ./that.deb; no Rust needed).
+package:
+	bash scripts/package.sh
 
 demo:
 	bash scripts/demo.sh

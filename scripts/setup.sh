@@ -6,7 +6,7 @@ set -euo pipefail
 
 PGRX_VERSION=0.18.1            # must equal the pgrx pin in Cargo.toml
 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev sudo pgbouncer)
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang pkg-config libssl-dev sudo pgbouncer binutils)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 

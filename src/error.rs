@@ -21,7 +21,6 @@ fn errcode(state: SqlState) -> PgSqlErrorCode {
         SqlState::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
         SqlState::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
         SqlState::DuplicateColumn => PgSqlErrorCode::ERRCODE_DUPLICATE_COLUMN,
-        SqlState::TooManyColumns => PgSqlErrorCode::ERRCODE_TOO_MANY_COLUMNS,
         SqlState::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         SqlState::NameTooLong => PgSqlErrorCode::ERRCODE_NAME_TOO_LONG,
         SqlState::InsufficientPrivilege => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,

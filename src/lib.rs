@@ -15,6 +15,7 @@ mod api;
 mod bound_values;
 mod catalog;
 mod codec;
+mod declaration;
 mod error;
 mod explain;
 mod index_advice;
@@ -41,8 +42,9 @@ pub extern "C-unwind" fn _PG_init() {
     if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
         std::env::set_var("RUST_LIB_BACKTRACE", "0");
     }
-    // Every setting is SUSET: an administrator sets it per role or database (ALTER ROLE/DATABASE
-    // ... SET); a caller cannot raise a limit meant for them.
+    // The three limits are SUSET: an administrator sets them per role or database (ALTER
+    // ROLE/DATABASE ... SET); a caller cannot raise a limit meant for them. (has_previous, below,
+    // is USERSET.)
     pgrx::GucRegistry::define_int_guc(
         c"pg_keyset.max_page_size",
         c"Largest page_size keyset_page, keyset_rows and keyset_page_info accept.",
@@ -66,7 +68,7 @@ pub extern "C-unwind" fn _PG_init() {
     pgrx::GucRegistry::define_bool_guc(
         c"pg_keyset.require_index",
         c"Refuse keyset listings that no index serves.",
-        c"Off: such a listing gets a NOTICE with the index to create; on: it is an ERROR (55000) with that advice as HINT.",
+        c"Off: such a listing gets a NOTICE with the index to create; on: it is an ERROR (0A000) with that advice as HINT.",
         &index_advice::REQUIRE_INDEX,
         pgrx::GucContext::Suset,
         pgrx::GucFlags::default(),

@@ -73,8 +73,10 @@ impl Args {
         fcinfo: pg_sys::FunctionCallInfo,
         relation_first: bool,
     ) -> Result<Args, KeysetError> {
-        // SAFETY: fcinfo is this call's; each argument is read as the type it is declared with.
+        // SAFETY: fcinfo is this call's; each argument is read as the type it is declared with
+        // (declaration::check: not an older version's declaration).
         unsafe {
+            crate::declaration::check(fcinfo)?;
             Ok(Args {
                 relation: if relation_first {
                     arg_datum(fcinfo, 0).and_then(|d| pg_sys::Oid::from_datum(d, false))

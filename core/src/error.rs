@@ -2,8 +2,8 @@
 //!
 //! This is the one place that decides what a user sees. The extension converts a [`KeysetError`]
 //! into a Postgres `ErrorReport` by reading these four parts; nothing else picks SQLSTATEs.
-//! Messages follow the Postgres style guide: lowercase primary message without a final period,
-//! DETAIL and HINT as full sentences.
+//! Messages follow the Error Message Style Guide of the PostgreSQL manual: lowercase primary
+//! message without a final period, DETAIL and HINT as full sentences.
 
 use std::fmt;
 
@@ -28,8 +28,9 @@ pub enum SqlState {
     SyntaxError,
     /// 42703 `undefined_column`.
     UndefinedColumn,
-    /// 42P10 `invalid_column_reference`: no usable primary key to break ties (as Postgres
-    /// reports a missing unique constraint for ON CONFLICT).
+    /// 42P10 `invalid_column_reference`: no usable key to break ties — no primary key or usable
+    /// unique index, a `key` no unique index covers, a view whose key cannot be inferred, a
+    /// deferrable primary key (as Postgres reports a missing unique constraint for ON CONFLICT).
     InvalidColumnReference,
     /// 42883 `undefined_function`: a sort column whose type has no ordering operator.
     UndefinedFunction,
@@ -41,9 +42,8 @@ pub enum SqlState {
     WrongObjectType,
     /// 42701 `duplicate_column`: a column listed twice in a sort specification.
     DuplicateColumn,
-    /// 54011 `too_many_columns`: a sort specification longer than pg_keyset supports.
-    TooManyColumns,
-    /// 54000 `program_limit_exceeded`: a filter, sort specification or page query over a cap.
+    /// 54000 `program_limit_exceeded`: a page whose json would pass 1 GB. (Arguments over
+    /// pg_keyset's own caps are 22023.)
     ProgramLimitExceeded,
     /// 42622 `name_too_long`: a column name over 63 bytes.
     NameTooLong,
@@ -51,8 +51,8 @@ pub enum SqlState {
     InsufficientPrivilege,
     /// 22021 `character_not_in_repertoire`: a database whose encoding is not UTF8.
     CharacterNotInRepertoire,
-    /// 55000 `object_not_in_prerequisite_state`: a listing no index serves while
-    /// `pg_keyset.require_index` is on.
+    /// 55000 `object_not_in_prerequisite_state`: a function declared by an older SQL script
+    /// (the library was replaced, `ALTER EXTENSION pg_keyset UPDATE` has not run).
     ObjectNotInPrerequisiteState,
     /// XX000 `internal_error`: an invariant of pg_keyset's own broke (a bug, never user input).
     InternalError,
@@ -60,7 +60,7 @@ pub enum SqlState {
 
 impl SqlState {
     /// Every variant, so the mapping test on the extension side covers each one.
-    pub const ALL: [SqlState; 18] = [
+    pub const ALL: [SqlState; 17] = [
         SqlState::InvalidParameterValue,
         SqlState::NullValueNotAllowed,
         SqlState::DatatypeMismatch,
@@ -72,7 +72,6 @@ impl SqlState {
         SqlState::UndefinedTable,
         SqlState::WrongObjectType,
         SqlState::DuplicateColumn,
-        SqlState::TooManyColumns,
         SqlState::ProgramLimitExceeded,
         SqlState::NameTooLong,
         SqlState::InsufficientPrivilege,
@@ -94,7 +93,6 @@ impl SqlState {
             SqlState::UndefinedTable => "42P01",
             SqlState::WrongObjectType => "42809",
             SqlState::DuplicateColumn => "42701",
-            SqlState::TooManyColumns => "54011",
             SqlState::ProgramLimitExceeded => "54000",
             SqlState::NameTooLong => "42622",
             SqlState::InsufficientPrivilege => "42501",
@@ -263,6 +261,11 @@ pub enum KeysetError {
     NotUtf8Database {
         encoding: String,
     },
+    /// The function's SQL declaration (result columns) is an older version's: the library was
+    /// replaced but `ALTER EXTENSION pg_keyset UPDATE` has not run yet.
+    StaleDeclaration {
+        function: String,
+    },
     /// `pg_keyset.require_index` is on and no index serves the listing.
     IndexRequired {
         /// How the relation is named: "table", "partitioned table", "the base table of view", ...
@@ -300,22 +303,28 @@ impl KeysetError {
             KeysetError::UndefinedTable { .. } => SqlState::UndefinedTable,
             KeysetError::NotATableRowType { .. } => SqlState::WrongObjectType,
             KeysetError::RowTypeChanged { .. } => SqlState::DatatypeMismatch,
+            // An argument over one of pg_keyset's caps is a bad argument (22023), not a limit of
+            // the server (54xxx): PostgREST answers 54xxx and 55xxx with 500, 22023 with 400.
             KeysetError::PageSizeNotPositive { .. }
             | KeysetError::PageSizeTooLarge { .. }
             | KeysetError::BothCursors
-            | KeysetError::InvalidFilter { .. } => SqlState::InvalidParameterValue,
-            KeysetError::DuplicateSortColumn { .. } => SqlState::DuplicateColumn,
-            KeysetError::TooManySortColumns { .. } => SqlState::TooManyColumns,
-            KeysetError::NameTooLong { .. } => SqlState::NameTooLong,
-            KeysetError::SortSpecTooLong { .. }
+            | KeysetError::InvalidFilter { .. }
+            | KeysetError::TooManySortColumns { .. }
+            | KeysetError::SortSpecTooLong { .. }
             | KeysetError::FilterTooLarge { .. }
-            | KeysetError::QueryTooLarge { .. }
-            | KeysetError::PageTooLarge { .. } => SqlState::ProgramLimitExceeded,
+            | KeysetError::QueryTooLarge { .. } => SqlState::InvalidParameterValue,
+            KeysetError::DuplicateSortColumn { .. } => SqlState::DuplicateColumn,
+            KeysetError::NameTooLong { .. } => SqlState::NameTooLong,
+            // A page whose json passes 1 GB: the server's own limit.
+            KeysetError::PageTooLarge { .. } => SqlState::ProgramLimitExceeded,
             KeysetError::PermissionDenied { .. } => SqlState::InsufficientPrivilege,
             KeysetError::InheritanceChildren { .. } => SqlState::FeatureNotSupported,
             KeysetError::DeferrablePrimaryKey { .. } => SqlState::InvalidColumnReference,
             KeysetError::NotUtf8Database { .. } => SqlState::CharacterNotInRepertoire,
-            KeysetError::IndexRequired { .. } => SqlState::ObjectNotInPrerequisiteState,
+            // A listing the administrator does not allow without an index: refused like an
+            // unsupported request (0A000, 400 through PostgREST), not a broken server state.
+            KeysetError::IndexRequired { .. } => SqlState::FeatureNotSupported,
+            KeysetError::StaleDeclaration { .. } => SqlState::ObjectNotInPrerequisiteState,
             KeysetError::Internal(_) => SqlState::InternalError,
         }
     }
@@ -437,6 +446,9 @@ impl KeysetError {
             ),
             KeysetError::NotUtf8Database { encoding } => {
                 format!("pg_keyset requires a UTF8 database, not {encoding}")
+            }
+            KeysetError::StaleDeclaration { function } => {
+                format!("function {function} is declared by an older version of pg_keyset")
             }
             KeysetError::IndexRequired { what, relation, .. } => format!(
                 "no index of {what} \"{}\" serves this keyset order",
@@ -609,6 +621,9 @@ impl KeysetError {
                 "Install pg_keyset in a database created with ENCODING 'UTF8'.".into(),
             ),
             KeysetError::IndexRequired { create, .. } => Some(format!("Create one: {create}")),
+            KeysetError::StaleDeclaration { .. } => {
+                Some("Run ALTER EXTENSION pg_keyset UPDATE in this database.".into())
+            }
             _ => None,
         }
     }

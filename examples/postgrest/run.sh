@@ -232,14 +232,14 @@ check "POST filter on a column that does not exist" POST web_user acme pgrst_cal
   "{$d,\"after\":null,\"page_size\":5,\"before\":null,\"filter\":{\"nosuch\":1}}" 42703 400
 check "POST sort of 5000 bytes (over the 4096-byte cap)" POST web_user acme pgrst_call_all \
   "{\"relation\":\"documents\",\"sort\":\"$(printf 'id,%.0s' $(seq 1666))id\",\"direction\":\"asc\",\"after\":null,\"page_size\":5,\"before\":null,\"filter\":null}" \
-  54000 400 gap
+  22023 400
 check "POST sort of 17 columns (over the 16-column cap)" POST web_user acme pgrst_call_all \
   "{\"relation\":\"documents\",\"sort\":\"$(seq -s, -f 'c%.0f' 17)\",\"direction\":\"asc\",\"after\":null,\"page_size\":5,\"before\":null,\"filter\":null}" \
-  54011 400 gap
+  22023 400
 # pg_keyset.require_index = on for the API's login role, as README's "Deploying" advises.
 psql -X -q -d "$db" -c "alter role authenticator in database $db set pg_keyset.require_index = on"
 check "GET sort=title, no index serves it (require_index on)" GET web_user acme pgrst_call_first \
-  '{"relation":"documents","sort":"title","direction":"asc","page_size":"5"}' 55000 400 gap
+  '{"relation":"documents","sort":"title","direction":"asc","page_size":"5"}' 0A000 400
 psql -X -q -d "$db" -c "alter role authenticator in database $db reset pg_keyset.require_index"
 
 echo

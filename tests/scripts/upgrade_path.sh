@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The upgrade path (issue 14, item 1). Every released version's install script stays frozen in sql/
+# (sql/pg_keyset--0.1.0.sql: 0.1.0 as released, generated at 395dc5d) and every step has its script
+# (sql/pg_keyset--0.1.0--0.2.0.sql; cargo pgrx install copies the steps, this test copies the frozen
+# install scripts). For each old version: install it, build on it what users build (views calling
+# keyset_page and keyset_page_info, a view over such a view, owners, grants, options, comments),
+# check that the new library refuses the old declarations cleanly before the update (55000, no
+# crash: 0.1.0's keyset_explain declares a boolean where 0.2.0 reads text), run ALTER EXTENSION
+# pg_keyset UPDATE, and compare the extension's catalog (functions with arguments, results,
+# volatility, parallel safety, strictness, rows, settings, comments; member objects) with a fresh
+# install of the current version: identical. Then the views page, as their reader. An object the
+# update cannot carry over (a materialized view over keyset_page) stops it with 2BP01, changing
+# nothing. Runs against the cluster in PGHOST/PGPORT (scripts/test.sh, tier d).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PGBIN=/usr/lib/postgresql/15/bin
+extdir=$("$PGBIN/pg_config" --sharedir)/extension
+current=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+export PGOPTIONS='-c client_min_messages=warning'
+q() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+for frozen in sql/pg_keyset--*.sql; do
+  case "$frozen" in *--*--*) continue ;; esac
+  install -m 644 "$frozen" "$extdir/"
+done
+
+# One line per function of the extension and per member object: what a fresh install must equal.
+catalog() {
+  q -At -d "$1" <<'SQL'
+select format('%s(%s) -> %s | %s %s %s %s rows=%s cost=%s | %s | %s | %s', p.proname,
+              pg_get_function_arguments(p.oid), pg_get_function_result(p.oid), p.provolatile,
+              p.proparallel, p.prosecdef, p.proisstrict, p.prorows, p.procost, p.proconfig, p.probin || ':' || p.prosrc,
+              obj_description(p.oid, 'pg_proc'))
+from pg_proc p join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
+join pg_extension e on e.oid = d.refobjid and e.extname = 'pg_keyset'
+union all
+select 'member ' || pg_describe_object(d.classid, d.objid, d.objsubid)
+from pg_depend d join pg_extension e on e.oid = d.refobjid and e.extname = 'pg_keyset' where d.deptype = 'e'
+union all
+select 'extension ' || extversion || ' ' || extrelocatable || ' ' || extnamespace::regnamespace from pg_extension
+where extname = 'pg_keyset'
+order by 1;
+SQL
+}
+
+fresh=pg_keyset_fresh
+q -d postgres -c "drop database if exists $fresh" -c "create database $fresh"
+q -d "$fresh" -c "create extension pg_keyset schema public"
+for old in $(ls sql/pg_keyset--*.sql | sed -n 's/^sql\/pg_keyset--\([0-9.]*\)\.sql$/\1/p'); do
+  db=pg_keyset_upgrade_${old//./_}
+  q -d postgres -c "drop database if exists $db" -c "drop role if exists keyset_upgrade_owner" \
+    -c "drop role if exists keyset_upgrade_reader" \
+    -c "create role keyset_upgrade_owner" -c "create role keyset_upgrade_reader" -c "create database $db"
+  q -d "$db" <<SQL
+create extension pg_keyset version '$old' schema public;
+create schema app authorization keyset_upgrade_owner;
+set role keyset_upgrade_owner;
+create table app.items (id int primary key, v text not null);
+insert into app.items select g, 'v' || g from generate_series(1, 25) g;
+create index on app.items (v, id);
+create view app.first_page with (security_barrier) as
+  select * from keyset_page('app.items', 'v', page_size => 10);
+create view app.first_info as select * from keyset_page_info('app.items', 'v desc', page_size => 5);
+create view app."Page count" as select json_array_length(rows::json) as n from app.first_page;
+comment on view app.first_page is 'the first ten items';
+comment on column app.first_page.rows is 'the page';
+grant usage on schema app to keyset_upgrade_reader;
+grant select on app.first_page, app."Page count" to keyset_upgrade_reader;
+grant select (next_cursor) on app.first_info to keyset_upgrade_reader;
+grant select on app.items to keyset_upgrade_reader;
+reset role;
+SQL
+  # Before the update: the new library refuses every old declaration (55000 with the HINT), no crash.
+  for call in "keyset_page('app.items')" "keyset_explain('app.items', with_analyze => true)" \
+              "keyset_page_info('app.items')" "keyset_rows(null::app.items)"; do
+    out=$(q -d "$db" -c "\\set VERBOSITY verbose" -c "select * from $call" 2>&1 || true)
+    if [ "$old" != "$current" ] && ! grep -q "55000" <<<"$out"; then
+      echo "$old: $call before the update: $out"; exit 1
+    fi
+  done
+  # A materialized view over keyset_page stops the update (2BP01), and nothing changes.
+  q -d "$db" -c "create materialized view app.frozen as select * from keyset_page('app.items') with no data"
+  if out=$(q -d "$db" -c "alter extension pg_keyset update to '$current'" 2>&1); then
+    echo "$old: the update went through a materialized view over keyset_page"; exit 1
+  fi
+  grep -q "depend" <<<"$out" || { echo "$old: unexpected error: $out"; exit 1; }
+  [ "$(q -At -d "$db" -c "select extversion from pg_extension where extname = 'pg_keyset'")" = "$old" ] \
+    || { echo "$old: the failed update left another version"; exit 1; }
+  q -d "$db" -c "drop materialized view app.frozen"
+  q -d "$db" -c "alter extension pg_keyset update to '$current'"
+  if ! diff <(catalog "$fresh") <(catalog "$db"); then
+    echo "$old -> $current: the catalog differs from a fresh install (diff above: < fresh, > updated)"; exit 1
+  fi
+  # The views survived as they were: owner, options, grants, comments, not extension members.
+  got=$(q -At -d "$db" <<'SQL'
+select string_agg(format('%s %s %s %s %s', c.relname, c.relowner::regrole, c.reloptions,
+                         obj_description(c.oid, 'pg_class'),
+                         (select count(*) from pg_depend d where d.objid = c.oid and d.deptype = 'e')),
+                  '; ' order by c.relname)
+from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind = 'v';
+SQL
+)
+  want='Page count keyset_upgrade_owner   0; first_info keyset_upgrade_owner   0; first_page keyset_upgrade_owner {security_barrier=true} the first ten items 0'
+  [ "$got" = "$want" ] || { echo "$old: views after the update: $got"; exit 1; }
+  [ "$(q -At -d "$db" -c "select col_description('app.first_page'::regclass, 1)")" = "the page" ] \
+    || { echo "$old: a column comment was lost"; exit 1; }
+  # Their reader pages through them, with the grants it had (and no more).
+  page=$(q -At -d "$db" -U postgres <<'SQL'
+set role keyset_upgrade_reader;
+select json_array_length(rows), has_more, pg_typeof(rows) from app.first_page;
+select n from app."Page count";
+select next_cursor is not null from app.first_info;
+SQL
+)
+  [ "$page" = $'10|t|json\n10\nt' ] || { echo "$old: pages through the views after the update: $page"; exit 1; }
+  if q -d "$db" -c "set role keyset_upgrade_reader" -c "select has_more from app.first_info" >/dev/null 2>&1; then
+    echo "$old: a column grant became a table grant"; exit 1
+  fi
+  echo "ok $old -> $current: catalog identical to a fresh install; views, owners, grants and comments kept; pages"
+  q -d postgres -c "drop database $db" -c "drop role keyset_upgrade_owner" -c "drop role keyset_upgrade_reader"
+done
+q -d postgres -c "drop database $fresh"
