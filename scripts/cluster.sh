@@ -24,7 +24,7 @@ cluster_start() {
   chmod 755 "$CLUSTER_DIR"
   chown postgres:postgres "$CLUSTER_DIR"
   install -d -o postgres -g postgres "$CLUSTER_DIR/data" "$CLUSTER_DIR/sock"
-  # RUST_BACKTRACE would put Rust backtraces into error DETAILs (see shared/TOOLCHAIN.md).
+  # RUST_BACKTRACE would put Rust backtraces into error DETAILs (docs/testing.md, Toolchain).
   runuser -u postgres -- env -u RUST_BACKTRACE "$PGBIN/initdb" -D "$CLUSTER_DIR/data" -U postgres \
     --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   local opts="-p 5432 -k $CLUSTER_DIR/sock -c listen_addresses=''"

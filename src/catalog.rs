@@ -2,9 +2,11 @@
 //! `view_key.rs`), the resolved ORDER BY with each key's column, the filter's columns, and the
 //! relation whose indexes serve the listing (itself, or the table under a simple view).
 //!
-//! Nothing is cached here on purpose: the relcache already is the per-backend cache, kept
+//! This module caches nothing itself: the relcache already is the per-backend cache, kept
 //! current by Postgres' own invalidation, so DDL (renames, dropped columns, a new key) is seen by
-//! the very next call without any catalog query.
+//! the very next call. No catalog query runs but the two pg_inherits ones below, and only when
+//! `relhassubclass` is set. (`shape_cache.rs` keeps what a call resolves here, per listing
+//! shape, and is emptied by the same invalidations.)
 //!
 //! The caller's SELECT privilege is checked first, before anything about the relation (its
 //! columns, its key, its indexes) can show up in an error or a NOTICE.

@@ -15,7 +15,8 @@
 //!
 //! The budget is in bytes of plan memory (the plan sources' contexts and their generic plans, as
 //! Postgres accounts them), not in a count of plans: one listing with a large filter can hold
-//! megabytes where a simple one holds 30 kB. `pg_keyset.plan_cache_kb` sets it (default 8 MB).
+//! megabytes where a simple one holds about 56 kB (`hardening_tests.rs`). `pg_keyset.plan_cache_kb`
+//! sets it (default 8 MB).
 
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
@@ -51,7 +52,8 @@ struct Kept {
     plan: pg_sys::SPIPlanPtr,
     /// Bytes of plan memory when last measured.
     bytes: usize,
-    /// Whether the measurement included a generic plan (built after five executions).
+    /// Whether the measurement included a generic plan (built by the first execution under
+    /// CURSOR_OPT_GENERIC_PLAN; never under Citus, which plans per call: see [`plan_option`]).
     measured_generic: bool,
     /// Executions of this plan now running (nested calls).
     pins: u32,

@@ -7,14 +7,17 @@
 //! pg_keyset's extensions, none of which changes the single-column bytes:
 //! - `"v":null` carries a SQL NULL boundary value, which the reference services cannot express;
 //! - multi-column sorts and filters add two keys after `"id"`: `"x"`, the values of the sort
-//!   columns between the first one (`"v"`) and the primary key (`"id"`), and `"h"`, a digest of
-//!   (table, resolved sort, filter) so that a cursor only continues the listing it came from.
-//!   Both appear only when the listing goes beyond the single-column form.
+//!   columns between the first one (`"v"`) and the last key column (`"id"`), and `"h"`, a digest
+//!   of (table, resolved sort, key, filter) so that a cursor only continues the listing it came
+//!   from. They appear only when the listing goes beyond the single-column form.
 //!
 //! The decoder rejects unknown keys, so a tampered cursor cannot smuggle anything in.
 //!
-//! The decoder is strict: exactly one encoding is accepted for a given cursor (no padding, no
-//! standard alphabet, no stray trailing bits, no duplicate or unknown keys).
+//! The decoder is strict about the base64url layer: one spelling of given bytes is accepted (no
+//! padding, no standard alphabet, no stray trailing bits). The JSON inside is read as JSON: keys
+//! in any order, escaped keys and strings, whitespace between tokens, so several cursor texts can
+//! decode to the same fields (the encoder writes only the compact form above); duplicate or
+//! unknown keys and non-string values are refused.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::{DecodeError, Engine as _};
@@ -302,7 +305,8 @@ fn decode_base64(cursor: &str) -> Result<Vec<u8>, CursorFault> {
     })
 }
 
-/// The four fields as found in the JSON; `v` is `Some(None)` for an explicit `null`.
+/// The six fields as found in the JSON (`x` and `h` only beyond the single-column form); `v` is
+/// `Some(None)` for an explicit `null`.
 #[derive(Default)]
 struct Fields {
     s: Option<String>,

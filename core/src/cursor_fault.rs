@@ -100,7 +100,8 @@ pub enum CursorFault {
     },
 }
 
-/// Caps of the wire format, shared with the reference services (see README, "Cursor format").
+/// Caps of the wire format, shared with the reference services (docs/internals.md, "Cursor
+/// format").
 pub const MAX_CURSOR_BYTES: usize = 1024;
 /// Cursors with a digest (`"h"`) are read only by pg_keyset, so they are not held to the reference
 /// caps: a boundary row whose values need more than 1024 bytes (a 200-character value of `<`s,

@@ -8,9 +8,9 @@
 //! - every other byte below 0x20 becomes `\u00xx` with lowercase hex;
 //! - every other byte, non-ASCII UTF-8 included, is copied as it is.
 //!
-//! The extension checks itself against Postgres byte for byte: `keyset_rows.sql` compares every
-//! page of a walk with `row_to_json` over the same rows, and `keyset_page_types.sql` covers each
-//! column type.
+//! The extension checks itself against Postgres byte for byte: `keyset_page_json.sql` compares
+//! the rows of every kind of column with `row_to_json` under every setting that changes a type's
+//! output, `keyset_rows.sql` every page of a walk, and `keyset_page_types.sql` each column type.
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 

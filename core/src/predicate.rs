@@ -4,12 +4,13 @@
 //! (cursor values are `$1..`, filter values follow). The only numbers in the text are the page
 //! size and array subscripts, validated integers: the page size is part of the plan's shape on
 //! purpose, because a bound `LIMIT $n` makes a generic plan assume 10% of the table and prefer a
-//! sort over the index (see README, "How it works").
+//! sort over the index (see docs/internals.md, "The page query").
 //!
 //! ## Index ranges ("branches")
 //! The rows after a cursor are cut into branches, each one plain index range, listed in page
-//! order; the page is their UNION ALL (each branch ordered and limited, so the Append stops as
-//! soon as it has page_size + 1 rows). For keys `k1..km` (the last one the primary key) and the
+//! order; the page is their UNION ALL under its own `ORDER BY … LIMIT page_size + 1` (each branch
+//! ordered and limited too, so the planner merges them with a Merge Append that reads at most one
+//! row beyond the page from each). For keys `k1..km` (the last ones the key's columns) and the
 //! cursor's values `v1..vm`, from the deepest column outwards:
 //! - a run of NOT NULL columns with one direction is one row value: `(k2, k3) > ($2, $3)`; all
 //!   columns one direction and NOT NULL (the common case) is a single branch
@@ -18,7 +19,7 @@
 //!   `a = $1 AND (b, id) > ($2, $3)` then `a < $1`. The usual single-scan form,
 //!   `a <= $1 AND (a < $1 OR (a = $1 AND (b, id) > ($2, $3)))`, has only its leading bound as an
 //!   Index Cond and filters away every row of the cursor's `a` group that precedes it, which
-//!   grows with depth inside a group (keyset_plans.sql shows both);
+//!   grows with depth inside a group (keyset_plan_forms.sql shows both);
 //! - a nullable column splits into its non-NULL range and its NULL block (`k IS NULL`, itself an
 //!   index range), ordered by where its NULLS FIRST/LAST puts them; a NULL cursor value is an
 //!   `IS NULL` prefix, never a parameter.
@@ -143,7 +144,7 @@ pub struct PageShape<'a> {
     /// The table's alias in the query: a name none of its columns has, because a bare alias
     /// means the whole row only when no column shares its name (a column `t` would win).
     pub row_alias: &'a str,
-    /// The ORDER BY in display order; the last key is the primary key.
+    /// The ORDER BY in display order; the last keys are the key's columns.
     pub keys: Vec<Key<'a>>,
     /// None: the first page. Some(pattern): a cursor whose values are NULL where `true`.
     pub cursor_nulls: Option<Vec<bool>>,
@@ -428,7 +429,7 @@ impl PageShape<'_> {
         format!("({})", probes.join(" OR "))
     }
 
-    /// The page query, its probe-only twin, its parameters and its layout; 54000 if the text
+    /// The page query, its probe-only twin, its parameters and its layout; 22023 if the text
     /// would exceed [`MAX_QUERY_BYTES`].
     ///
     /// Rows come as their columns, the fastest form (no whole-row tuple formed per row, no row

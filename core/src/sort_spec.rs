@@ -19,7 +19,7 @@
 use crate::cursor::Direction;
 use crate::error::KeysetError;
 
-/// Most columns a sort may list (the primary key comes on top). An index has at most 32.
+/// Most columns a sort may list (the key's columns come on top). An index has at most 32.
 pub const MAX_SORT_COLUMNS: usize = 16;
 /// Longest sort specification accepted: 16 quoted names of 63 bytes with every character a
 /// doubled quote, each with `desc nulls first`, fit in 2,400 bytes.

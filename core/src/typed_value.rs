@@ -185,7 +185,9 @@ fn float<T: std::str::FromStr>(s: &str) -> Result<T, String> {
         "Infinity" => "inf",
         "-Infinity" => "-inf",
         _ => {
-            // Rust would also accept "inf", "nan" and "+1"; the wire spelling is stricter.
+            // Rust would also accept "inf", "infinity" and "nan" in any case: refused here. A
+            // '+' gets through (Rust reads "+1" and "1e+300"); `parse` then refuses it, because
+            // the wire text, written by `format`, never has one.
             let ok = !s.is_empty()
                 && s.bytes()
                     .all(|b| b.is_ascii_digit() || b"-.e+".contains(&b))

@@ -91,7 +91,8 @@ fn encoder_refuses_what_the_decoder_would_reject() {
 
 #[test]
 fn reference_cursor_for_the_assets_api() {
-    // Worked by hand from CONTEXT.md: created_at desc at 2024-02-01T09:00:00Z (µs), id 42.
+    // The reference services' cursor for their assets listing, worked by hand from the format
+    // (docs/internals.md, Cursor format): created_at desc at 2024-02-01T09:00:00Z (µs), id 42.
     let c = encode(
         "created_at",
         Direction::Desc,
