@@ -48,8 +48,9 @@ q -d "$fresh" -c "create extension pg_keyset schema public"
 for old in $(ls sql/pg_keyset--*.sql | sed -n 's/^sql\/pg_keyset--\([0-9.]*\)\.sql$/\1/p'); do
   db=pg_keyset_upgrade_${old//./_}
   q -d postgres -c "drop database if exists $db" -c "drop role if exists keyset_upgrade_owner" \
-    -c "drop role if exists keyset_upgrade_reader" \
-    -c "create role keyset_upgrade_owner" -c "create role keyset_upgrade_reader" -c "create database $db"
+    -c "drop role if exists keyset_upgrade_reader" -c "drop role if exists keyset_upgrade_second" \
+    -c "create role keyset_upgrade_owner" -c "create role keyset_upgrade_reader" \
+    -c "create role keyset_upgrade_second" -c "create database $db"
   q -d "$db" <<SQL
 create extension pg_keyset version '$old' schema public;
 create schema app authorization keyset_upgrade_owner;
@@ -63,12 +64,25 @@ create view app.first_info as select * from keyset_page_info('app.items', 'v des
 create view app."Page count" as select json_array_length(rows::json) as n from app.first_page;
 comment on view app.first_page is 'the first ten items';
 comment on column app.first_page.rows is 'the page';
-grant usage on schema app to keyset_upgrade_reader;
-grant select on app.first_page, app."Page count" to keyset_upgrade_reader;
+-- A float constant: its text must not follow the updater's extra_float_digits.
+create view app.floaty as select 0.30000000000000004::float8 as f, has_more from keyset_page_info('app.items');
+grant usage on schema app to keyset_upgrade_reader, keyset_upgrade_second;
+grant select on app.first_page to keyset_upgrade_reader with grant option;
+grant select on app."Page count" to keyset_upgrade_reader;
 grant select (next_cursor) on app.first_info to keyset_upgrade_reader;
-grant select on app.items to keyset_upgrade_reader;
+grant select on app.items to keyset_upgrade_reader, keyset_upgrade_second;
+-- The owner's own revoke, and a grant made with a grant option (its grantor is the reader).
+revoke update on app.first_page from keyset_upgrade_owner;
+set role keyset_upgrade_reader;
+grant select on app.first_page to keyset_upgrade_second;
+set role keyset_upgrade_owner;
 reset role;
+-- A function's privileges: keyset_explain kept from PUBLIC, granted to the reader.
+revoke execute on function keyset_explain(regclass, text, text, text, integer, text, jsonb, boolean) from public;
+grant execute on function keyset_explain(regclass, text, text, text, integer, text, jsonb, boolean) to keyset_upgrade_reader;
 SQL
+  acl_before=$(q -At -d "$db" -c "select string_agg(relname || ' ' || coalesce(relacl::text, '-'), '; ' order by relname) from pg_class where relnamespace = 'app'::regnamespace and relkind = 'v'")
+  def_before=$(q -At -d "$db" -c "set extra_float_digits = 3" -c "select pg_get_viewdef('app.floaty')")
   # Before the update: the new library refuses every old declaration (55000 with the HINT), no crash.
   for call in "keyset_page('app.items')" "keyset_explain('app.items', with_analyze => true)" \
               "keyset_page_info('app.items')" "keyset_rows(null::app.items)"; do
@@ -86,7 +100,20 @@ SQL
   [ "$(q -At -d "$db" -c "select extversion from pg_extension where extname = 'pg_keyset'")" = "$old" ] \
     || { echo "$old: the failed update left another version"; exit 1; }
   q -d "$db" -c "drop materialized view app.frozen"
-  q -d "$db" -c "alter extension pg_keyset update to '$current'"
+  # A trigger on a view over the functions (which a view's definition does not carry) stops it too.
+  q -d "$db" <<'SQL'
+create function app.no_insert() returns trigger language plpgsql as 'begin raise exception ''no''; end';
+create view app.guarded as select * from keyset_page_info('app.items');
+create trigger guard instead of insert on app.guarded for each row execute function app.no_insert();
+SQL
+  if out=$(q -d "$db" -c "alter extension pg_keyset update to '$current'" 2>&1); then
+    echo "$old: the update dropped a view's trigger"; exit 1
+  fi
+  grep -q 'trigger guard' <<<"$out" || { echo "$old: unexpected error: $out"; exit 1; }
+  q -d "$db" -c "drop view app.guarded" -c "drop function app.no_insert()"
+  # The updater's own formats change nothing (extra_float_digits = 0 would print 0.3).
+  PGOPTIONS='-c client_min_messages=warning -c extra_float_digits=0 -c DateStyle=German' \
+    q -d "$db" -c "alter extension pg_keyset update to '$current'"
   if ! diff <(catalog "$fresh") <(catalog "$db"); then
     echo "$old -> $current: the catalog differs from a fresh install (diff above: < fresh, > updated)"; exit 1
   fi
@@ -99,10 +126,19 @@ select string_agg(format('%s %s %s %s %s', c.relname, c.relowner::regrole, c.rel
 from pg_class c where c.relnamespace = 'app'::regnamespace and c.relkind = 'v';
 SQL
 )
-  want='Page count keyset_upgrade_owner   0; first_info keyset_upgrade_owner   0; first_page keyset_upgrade_owner {security_barrier=true} the first ten items 0'
+  want='Page count keyset_upgrade_owner   0; first_info keyset_upgrade_owner   0; first_page keyset_upgrade_owner {security_barrier=true} the first ten items 0; floaty keyset_upgrade_owner   0'
   [ "$got" = "$want" ] || { echo "$old: views after the update: $got"; exit 1; }
   [ "$(q -At -d "$db" -c "select col_description('app.first_page'::regclass, 1)")" = "the page" ] \
     || { echo "$old: a column comment was lost"; exit 1; }
+  # Privileges exactly as before (grantors, the owner's own revoke, column grants), constants too.
+  acl_after=$(q -At -d "$db" -c "select string_agg(relname || ' ' || coalesce(relacl::text, '-'), '; ' order by relname) from pg_class where relnamespace = 'app'::regnamespace and relkind = 'v'")
+  [ "$acl_after" = "$acl_before" ] || { echo "$old: privileges changed: $acl_before -> $acl_after"; exit 1; }
+  def_after=$(q -At -d "$db" -c "set extra_float_digits = 3" -c "select pg_get_viewdef('app.floaty')")
+  [ "$def_after" = "$def_before" ] || { echo "$old: a view's text changed: $def_before -> $def_after"; exit 1; }
+  fn=$(q -At -d "$db" -c "select has_function_privilege('keyset_upgrade_reader', p.oid, 'execute'),
+         has_function_privilege('keyset_upgrade_second', p.oid, 'execute')
+         from pg_proc p where proname = 'keyset_explain'")
+  [ "$fn" = "t|f" ] || { echo "$old: keyset_explain's privileges after the update: $fn"; exit 1; }
   # Their reader pages through them, with the grants it had (and no more).
   page=$(q -At -d "$db" -U postgres <<'SQL'
 set role keyset_upgrade_reader;
@@ -115,7 +151,8 @@ SQL
   if q -d "$db" -c "set role keyset_upgrade_reader" -c "select has_more from app.first_info" >/dev/null 2>&1; then
     echo "$old: a column grant became a table grant"; exit 1
   fi
-  echo "ok $old -> $current: catalog identical to a fresh install; views, owners, grants and comments kept; pages"
-  q -d postgres -c "drop database $db" -c "drop role keyset_upgrade_owner" -c "drop role keyset_upgrade_reader"
+  echo "ok $old -> $current: catalog identical to a fresh install; views, owners, privileges (grantors included), comments and constants kept; pages"
+  q -d postgres -c "drop database $db" -c "drop role keyset_upgrade_owner" -c "drop role keyset_upgrade_reader" \
+    -c "drop role keyset_upgrade_second"
 done
 q -d postgres -c "drop database $fresh"
