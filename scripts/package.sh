@@ -18,7 +18,7 @@ deb="$out/${name}_${version}_amd64.deb"
 
 echo "== cargo pgrx package (release build)"
 cargo pgrx package --pg-config "$PG_CONFIG" 2>&1 | tail -n 2
-staged=target/release/pg_keyset-pg15
+staged=${CARGO_TARGET_DIR:-target}/release/pg_keyset-pg15
 [ -f "$staged/usr/lib/postgresql/15/lib/pg_keyset.so" ] || { echo "no staged library in $staged"; exit 1; }
 
 root=$(mktemp -d)
