@@ -23,18 +23,10 @@ if [ "${1:-}" = --install ]; then
   cargo pgrx install --release --pg-config "$PGBIN/pg_config" 2>&1 | tail -n 1
 fi
 
-extdir=$("$PGBIN/pg_config" --sharedir)/extension
 citus=yes
-if [ ! -f "$extdir/citus.control" ]; then
-  if [ -n "${CITUS_PACKAGE:-}" ] && [ -f "$CITUS_PACKAGE" ]; then
-    unpack=$(mktemp -d)
-    tar -xzf "$CITUS_PACKAGE" -C "$unpack"
-    PG_CONFIG="$PGBIN/pg_config" sh "$unpack"/*/install.sh >/dev/null
-    rm -rf "$unpack"
-  else
-    echo "== Citus cases skipped: Citus is not installed and CITUS_PACKAGE names no package"
-    citus=no
-  fi
+if ! bash scripts/citus_available.sh; then
+  echo "== Citus cases skipped: Citus is not installed and CITUS_PACKAGE names no package"
+  citus=no
 fi
 
 base=$(mktemp -d /tmp/pg_keyset-scale.XXXXXX)

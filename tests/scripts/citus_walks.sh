@@ -8,17 +8,9 @@
 set -euo pipefail
 export PGOPTIONS='-c client_min_messages=warning'
 PGBIN=/usr/lib/postgresql/15/bin
-extdir=$("$PGBIN/pg_config" --sharedir)/extension
-if [ ! -f "$extdir/citus.control" ]; then
-  if [ -n "${CITUS_PACKAGE:-}" ] && [ -f "$CITUS_PACKAGE" ]; then
-    unpack=$(mktemp -d)
-    tar -xzf "$CITUS_PACKAGE" -C "$unpack"
-    PG_CONFIG="$PGBIN/pg_config" sh "$unpack"/*/install.sh >/dev/null
-    rm -rf "$unpack"
-  else
-    echo "skipped: Citus is not installed and CITUS_PACKAGE names no package (see README, Scaling out)"
-    exit 0
-  fi
+if ! bash "$(dirname "$0")/../../scripts/citus_available.sh"; then
+  echo "skipped: Citus is not installed and CITUS_PACKAGE names no package (see README, Scaling out)"
+  exit 0
 fi
 
 base=$(mktemp -d /tmp/pg_keyset-citus.XXXXXX)
