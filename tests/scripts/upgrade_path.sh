@@ -156,3 +156,24 @@ SQL
     -c "drop role keyset_upgrade_second"
 done
 q -d postgres -c "drop database $fresh"
+
+# The extension is trusted: a database owner who is not a superuser installed the old version and
+# runs the update (its script then runs as the bootstrap superuser); their view comes through.
+db=pg_keyset_upgrade_trusted
+oldest=$(ls sql/pg_keyset--*.sql | sed -n 's/^sql\/pg_keyset--\([0-9.]*\)\.sql$/\1/p' | sort -V | head -n 1)
+q -d postgres -c "drop database if exists $db" -c "drop role if exists keyset_trusted_owner" \
+  -c "create role keyset_trusted_owner login" -c "create database $db owner keyset_trusted_owner"
+got=$(q -At -U keyset_trusted_owner -d "$db" <<SQL
+create extension pg_keyset version '$oldest';
+create table t (id int primary key, v text not null);
+insert into t select g, 'v' || g from generate_series(1, 7) g;
+create view pv as select * from keyset_page('t', 'v', page_size => 5);
+alter extension pg_keyset update to '$current';
+select extversion from pg_extension where extname = 'pg_keyset';
+select json_array_length(rows), (select count(*) from pg_depend where objid = 'pv'::regclass and deptype = 'e'),
+       pg_get_userbyid(relowner) from pv, pg_class where pg_class.oid = 'pv'::regclass;
+SQL
+)
+[ "$got" = "$current"$'\n'"5|0|keyset_trusted_owner" ] || { echo "trusted update by the database owner: $got"; exit 1; }
+echo "ok $oldest -> $current by a database owner who is not a superuser (trusted): the view comes through"
+q -d postgres -c "drop database $db" -c "drop role keyset_trusted_owner"
